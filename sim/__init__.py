@@ -1,0 +1,1 @@
+"""Agent-based model of sales-marketing team dynamics (see docs/ODD.md)."""
