@@ -32,8 +32,6 @@ GOLDEN = 0.6180339887498949  # spreads a lead's attempt uniforms: frac(u + k * G
 STREAM_ARRIVALS, STREAM_DEALS, STREAM_PROSPECTS, STREAM_BEHAVIOUR, STREAM_POPULATION = range(5)
 ARRIVAL_UNIFORMS = 11  # per inquiry: fixed, so lead i of a day is the same lead in every scenario
 
-CHANGEABLE_BY_INTERVENTION_EXCLUDES = frozenset({"n_reps", "n_marketers", "n_hybrid"})
-
 
 class SalesMarketingModel(mesa.Model):
     """Sales and marketing teams handling leads, deals and each other, one working day a step.

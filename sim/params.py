@@ -36,6 +36,9 @@ MECHANISMS: dict[str, str] = {
     "scripts": "15. Scripts vs the messaging platform",
 }
 
+FIXED_DURING_RUN: frozenset[str] = frozenset({"n_reps", "n_marketers", "n_hybrid"})
+"""Team sizes set the people at the start; an intervention cannot change them mid-run."""
+
 PAY_BASIS_REVENUE_WEIGHT: dict[str, float] = {"mql_volume": 0.0, "pipeline": 0.5, "revenue": 1.0}
 LEAD_JUDGES: tuple[str, ...] = ("marketing", "sales", "shared")
 
