@@ -80,21 +80,23 @@ class LeadTable:
         self.cols: dict[str, np.ndarray] = {
             name: np.full(capacity, fill, dtype=dtype) for name, (dtype, fill) in COLUMNS.items()
         }
+        self._expose()
 
-    def __getattr__(self, name: str) -> np.ndarray:
-        cols = self.__dict__.get("cols")
-        if cols is not None and name in cols:
-            return cols[name][: self.n]
-        raise AttributeError(name)
+    def _expose(self) -> None:
+        """Make each column an attribute viewing the rows in use (plain attributes are fast)."""
+        for name, column in self.cols.items():
+            setattr(self, name, column[: self.n])
 
     def add(self, count: int, **values: np.ndarray | float) -> np.ndarray:
         """Append `count` rows with the given column values; return their indices."""
         if self.n + count > self._capacity:
             self._grow(self.n + count)
-        idx = np.arange(self.n, self.n + count)
+        rows = slice(self.n, self.n + count)
         for name, value in values.items():
-            self.cols[name][idx] = value
+            self.cols[name][rows] = value
+        idx = np.arange(self.n, self.n + count)
         self.n += count
+        self._expose()
         return idx
 
     def _grow(self, needed: int) -> None:

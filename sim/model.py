@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import mesa
 import numpy as np
-from scipy.special import betaincinv, gammaincinv, ndtri
+from scipy.special import betaincinv, gammaincinv, gammaln, ndtri
 
 from sim import metrics
 from sim.agents import EGO_REFERENCE, HybridStaff, Marketer, SalesRep, build_team
@@ -383,8 +383,8 @@ class SalesMarketingModel(mesa.Model):
         effect = 1 - np.exp(-self.campaign_hours / mk.campaign_hours_scale)
         expected = spend / mk.cost_per_inquiry * (0.5 + self.awareness) * effect
         arrivals = self._stream(STREAM_ARRIVALS, self.day)
-        n = int(arrivals.poisson(expected))
-        rows = self._stream(STREAM_ARRIVALS, self.day + 2**31).random((n, ARRIVAL_UNIFORMS))
+        n = poisson_from_uniform(arrivals.random(), expected)
+        rows = arrivals.random((n, ARRIVAL_UNIFORMS))
         deal_rows = self._stream(STREAM_DEALS, self.day).random((n, 2))
         fit_mean = mk.inquiry_fit_mean + self._targeting() * (1 - mk.inquiry_fit_mean)
         fit = beta_from_uniform(rows[:, 1], fit_mean, mk.inquiry_fit_concentration)
@@ -453,8 +453,8 @@ class SalesMarketingModel(mesa.Model):
             leads.stage[idx] = Stage.LEAKED
             self.count("leaked", len(idx))
             return
-        weights = reps.hours_share / reps.hours_share.sum()
-        owner = self.behaviour.choice(reps.size, size=len(idx), p=weights)
+        share = np.cumsum(reps.hours_share)
+        owner = np.searchsorted(share, self.behaviour.random(len(idx)) * share[-1], side="right")
         leads.owner[idx] = owner
         leads.routed_day[idx] = self.day
         created = leads.created_hour[idx]
@@ -508,35 +508,37 @@ class SalesMarketingModel(mesa.Model):
         leads = self.leads
         q = self.queue_idx
         q = q[leads.available_hour[q] < self.day_end]
+        if len(q) == 0:
+            return
         inbound = leads.source[q] == Source.MARKETING
-        self._work_inbound(q[inbound])
-        self._work_prospects(q[~inbound])
+        capacity = np.floor(self.reps.hours / self.p.levers.attempt_hours + 1e-9).astype(np.int64)
+        calls, when = self._schedule_inbound(q[inbound], capacity)
+        capacity -= np.bincount(leads.owner[calls], minlength=self.reps.size)
+        prospects = self._schedule_prospects(q[~inbound], capacity)
+        when = np.concatenate([when, np.maximum(leads.available_hour[prospects], self.day_start)])
+        self._attempt(np.concatenate([calls, prospects]), when)
 
-    def _work_inbound(self, q: np.ndarray) -> None:
+    def _schedule_inbound(self, q: np.ndarray, capacity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which handed-over leads each rep calls today, and when, at the pace free hours allow."""
         leads, reps, lv = self.leads, self.reps, self.p.levers
         owner = leads.owner[q]
         available = leads.available_hour[q]
         order = np.lexsort((available, owner))
         q, owner, available = q[order], owner[order], available[order]
         rank = rank_within(owner)
-        chosen = rank < self._attempt_capacity()[owner]
+        chosen = rank < capacity[owner]
         q, owner, available, rank = q[chosen], owner[chosen], available[chosen], rank[chosen]
         pace = lv.attempt_hours * self.hours_per_day / np.maximum(reps.hours, lv.attempt_hours)
         start = attempt_times(owner, available, rank, pace[owner], self.day_start)
         today = start < self.day_end
-        self._attempt(q[today], start[today])
+        return q[today], start[today]
 
-    def _work_prospects(self, q: np.ndarray) -> None:
+    def _schedule_prospects(self, q: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+        """Own prospects called with the capacity left (no attention window: timing is moot)."""
         owner = self.leads.owner[q]
         order = np.argsort(owner, kind="stable")
         q, owner = q[order], owner[order]
-        chosen = rank_within(owner) < self._attempt_capacity()[owner]
-        when = np.maximum(self.leads.available_hour[q[chosen]], self.day_start)
-        self._attempt(q[chosen], when)
-
-    def _attempt_capacity(self) -> np.ndarray:
-        """Contact attempts each rep can still make today."""
-        return np.floor(self.reps.hours / self.p.levers.attempt_hours + 1e-9).astype(np.int64)
+        return q[rank_within(owner) < capacity[owner]]
 
     def _attempt(self, idx: np.ndarray, when: np.ndarray) -> None:
         leads, lv, mk = self.leads, self.p.levers, self.p.market
@@ -593,7 +595,7 @@ class SalesMarketingModel(mesa.Model):
         n = int(found.sum())
         if n == 0:
             return
-        rows = rng.random((n, 5))
+        rows = rng.random((n, 7))
         owner = np.repeat(np.arange(reps.size), found)
         idx = self.leads.add(
             n,
@@ -608,7 +610,7 @@ class SalesMarketingModel(mesa.Model):
             stage=Stage.QUEUED,
             owner=owner,
             routed_day=self.day,
-            **self._deal_terms(self._stream(STREAM_DEALS, self.day + 2**31).random((n, 2))),
+            **self._deal_terms(rows[:, 5:7]),
         )
         self.queue_idx = np.concatenate([self.queue_idx, idx])
         self.count("prospects", n)
@@ -713,9 +715,21 @@ def rank_within(group: np.ndarray) -> np.ndarray:
     n = len(group)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
-    run_lengths = np.diff(np.r_[starts, n])
-    return np.arange(n) - np.repeat(starts, run_lengths)
+    position = np.arange(n)
+    new_run = np.empty(n, dtype=bool)
+    new_run[0] = True
+    np.not_equal(group[1:], group[:-1], out=new_run[1:])
+    return position - np.maximum.accumulate(np.where(new_run, position, 0))
+
+
+def poisson_from_uniform(u: float, expected: float) -> int:
+    """Poisson count by inversion, so one uniform decides it: a larger mean never gives fewer."""
+    if expected <= 0:
+        return 0
+    top = int(expected + 12 * np.sqrt(expected) + 12)
+    k = np.arange(top)
+    cdf = np.cumsum(np.exp(k * np.log(expected) - expected - gammaln(k + 1)))
+    return int(np.searchsorted(cdf, u * cdf[-1]))
 
 
 def attempt_times(
