@@ -189,7 +189,7 @@ class Market(_Validated):
         source="Weibull scale of a short attention window; fitted to Oldroyd et al. 2011.",
     )
     attention_short_shape: float = param(
-        2.75,
+        3.0,
         0.3,
         10,
         unit="",
@@ -197,7 +197,7 @@ class Market(_Validated):
         source="Weibull shape >1: attention holds for a while then drops (the 'golden hour').",
     )
     attention_long_hours: float = param(
-        32.0,
+        34.0,
         1,
         2000,
         unit="h",
@@ -205,7 +205,7 @@ class Market(_Validated):
         source="Mean exponential attention of considered buyers; fitted to the 60x ratio.",
     )
     reach_per_attempt: float = param(
-        0.75,
+        0.7,
         0.01,
         1,
         unit="probability",
