@@ -163,6 +163,6 @@ def stability_warning(comparison: pd.DataFrame, summary: pd.DataFrame, kpi: str 
         return None
     need, scenario, n = worst
     return (
-        f"only {n} replications: the {kpi} difference for {scenario} is not yet stable; "
-        f"about {need} replications would give a CI half-width under half the difference"
+        f"the {kpi} difference for {scenario} rests on {n} replications, too few for a stable "
+        f"95% interval; about {need} replications would bring its half-width under half the difference"
     )
