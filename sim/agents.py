@@ -28,6 +28,7 @@ class TeamArrays:
     hours_share: np.ndarray  # share of the working day spent on this side
     is_hybrid: np.ndarray  # bool
     hours: np.ndarray  # hours left today (state)
+    debt: np.ndarray  # hours still owed to work already started (reps' own collateral)
 
     @property
     def size(self) -> int:
@@ -69,6 +70,7 @@ def build_team(p: Params, rng: np.random.Generator, side: str) -> TeamArrays:
         hours_share=np.where(is_hybrid, share, 1.0),
         is_hybrid=is_hybrid,
         hours=np.zeros(total),
+        debt=np.zeros(total),
     )
 
 

@@ -188,9 +188,13 @@ class SalesMarketingModel(mesa.Model):
         if mech.rotation and lv.rotation_share > 0:
             rotating = (self.behaviour.random(team.size) < lv.rotation_share) & ~team.is_hybrid
             self._learn_from_rotation(team, rotating, name)
+        admin = capacity * (self.p.market.rep_admin_share if name == "rep" else 0.0)
         meeting = lv.meeting_hours_per_week / 5 if mech.meetings else 0.0
-        meeting = np.where(rotating, 0.0, np.minimum(meeting, capacity))
-        team.hours = np.where(rotating, 0.0, capacity - meeting)
+        meeting = np.where(rotating, 0.0, np.minimum(meeting, capacity - admin))
+        team.hours = np.where(rotating, 0.0, capacity - admin - meeting)
+        paid = np.minimum(team.debt, team.hours)  # finish work already started first
+        team.hours = team.hours - paid
+        team.debt = team.debt - paid
         self.count(f"{name}_hours", capacity.sum())
         self.count("meeting_hours", meeting.sum())
         self.count("rotation_days", rotating.sum())
@@ -269,17 +273,19 @@ class SalesMarketingModel(mesa.Model):
         patience = lv.rep_patience_days * (0.5 + reps.trust) / (0.5 + reps.ego / EGO_REFERENCE * 0.5)
         expired = self.day - leads.request_day[waiting] >= patience[owner]
         waiting, owner = waiting[expired], owner[expired]
-        can_build = np.floor(reps.hours / lv.diy_hours).astype(np.int64)
         order = np.lexsort((leads.request_day[waiting], owner))
         waiting, owner = waiting[order], owner[order]
-        build = rank_within(owner) < can_build[owner]
+        build = (rank_within(owner) == 0) & (reps.debt[owner] < 1e-9)  # one asset at a time
         waiting, owner = waiting[build], owner[build]
         mk = self.p.market
         noise = mk.diy_quality_sd * self.behaviour.standard_normal(len(waiting))
         quality = np.clip(self.content_quality * mk.diy_quality_ratio + noise, 0.0, 1.0)
         self._use_collateral(waiting, Collateral.DIY, quality)
-        built = np.bincount(owner, minlength=reps.size)
-        self._spend(reps, built * lv.diy_hours)
+        cost = np.bincount(owner, minlength=reps.size) * lv.diy_hours
+        now = np.minimum(cost, reps.hours)  # the rest is owed from the next free hours
+        self._spend(reps, now)
+        reps.debt = reps.debt + cost - now
+        built = cost > 0
         self.rep_failures += built
         self.count("diy_assets", len(waiting))
         self.count("diy_hours", len(waiting) * lv.diy_hours)

@@ -269,13 +269,24 @@ class Market(_Validated):
         mechanism="",
         source="SQL->won of 20-30% (DESIGN.md section 4) at average skill and collateral.",
     )
+    rep_admin_share: float = param(
+        0.4,
+        0,
+        0.9,
+        unit="share",
+        mechanism="",
+        source="Share of a rep's day on work outside the model (CRM entry, internal reporting, "
+        "travel, training). Salesforce 'State of Sales' (2022): reps sell only ~28% of their "
+        "week; the model represents selling, DIY, meetings and rotation itself.",
+    )
     opportunity_hours_per_day: float = param(
-        0.2,
+        0.12,
         0,
         8,
         unit="h/day",
         mechanism="",
-        source="Rep hours an open opportunity takes each working day: ~8 h over a 40-day cycle; assumed.",
+        source="Rep hours an open opportunity takes each working day: ~5 h over a 40-day "
+        "cycle (discovery, demo, proposal), after admin time; assumed.",
     )
     awareness_initial: float = param(
         0.4,
