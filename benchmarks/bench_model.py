@@ -51,13 +51,17 @@ def main() -> None:
         leads = statistics.median(n for _, n in runs)
         rows.append((factor, median, leads))
     base_cost = rows[0][1] / DAYS
-    print(f"{'org size':>8} {'reps':>6} {'median run (s)':>15} {'runs/s':>7} {'ms/day':>7} "
-          f"{'leads/run':>10} {'cost vs 1x':>10}")
+    print(
+        f"{'org size':>8} {'reps':>6} {'median run (s)':>15} {'runs/s':>7} {'ms/day':>7} "
+        f"{'leads/run':>10} {'cost vs 1x':>10}"
+    )
     for factor, median, leads in rows:
         reps = Params().levers.n_reps * factor
         per_day = median / DAYS
-        print(f"{factor:>7}x {reps:>6} {median:>15.3f} {1 / median:>7.2f} {per_day * 1e3:>7.3f} "
-              f"{leads:>10,.0f} {per_day / base_cost:>9.1f}x")
+        print(
+            f"{factor:>7}x {reps:>6} {median:>15.3f} {1 / median:>7.2f} {per_day * 1e3:>7.3f} "
+            f"{leads:>10,.0f} {per_day / base_cost:>9.1f}x"
+        )
 
 
 if __name__ == "__main__":

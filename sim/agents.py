@@ -57,7 +57,7 @@ def build_team(p: Params, rng: np.random.Generator, side: str) -> TeamArrays:
     total = n + hybrids
     # Fixed-size draws per person, so adding a lever does not reshuffle the population.
     u = rng.random((total, 3))
-    skill = np.clip(1 + mk.closing_skill_sd * _normal(u[:, 0]), 0.1, None)
+    skill = np.clip(1 + mk.skill_sd * _normal(u[:, 0]), 0.1, None)
     ego = ego_mean * 2 * u[:, 1]  # uniform on [0, 2 * mean]
     latency = lv.rep_response_latency_hours * np.exp(0.5 * _normal(u[:, 2]) - 0.125)
     is_hybrid = np.arange(total) >= n

@@ -56,6 +56,8 @@ COLUMNS: dict[str, tuple[type, float]] = {
     "u_qualify": (np.float64, 0.5),
     "u_win": (np.float64, 0.5),
     "u_library": (np.float64, 0.5),
+    "u_owner": (np.float64, 0.5),
+    "u_diy": (np.float64, 0.5),
     "value": (np.float64, 0.0),
     "cycle_days": (np.float64, 0.0),
     "progress_days": (np.float64, 0.0),

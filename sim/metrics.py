@@ -100,7 +100,7 @@ RATES: dict[str, tuple[str, tuple[str, ...]]] = {
     "selling_time_share": ("selling_hours", ("rep_hours",)),
     "cac": ("marketing_spend", ("deals_won",)),
     "marketing_sourced_revenue_share": ("marketing_revenue", ("revenue",)),
-    "inquiry_fit_mean": ("inquiry_fit_sum", ("inquiries",)),
+    "realised_inquiry_fit": ("inquiry_fit_sum", ("inquiries",)),
     "mql_rate": ("mqls", ("inquiries",)),
     "mql_to_sal": ("sals", ("mqls",)),
     "sal_to_sql": ("sqls", ("sals",)),
@@ -115,10 +115,20 @@ def _ratio(num: np.ndarray | float, den: np.ndarray | float) -> np.ndarray | flo
     return np.where(np.asarray(den) > 0, out, np.nan) if np.ndim(out) else (out if den > 0 else np.nan)
 
 
+SHARE_TOLERANCE = 1e-9  # hours summed in different orders differ by a few ulps
+
+
 def add_rates(table: pd.DataFrame | dict) -> None:
-    """Add every rate of RATES to a table (or dict) of summed counts, in place."""
+    """Add every rate of RATES to a table (or dict) of summed counts, in place.
+
+    Shares that exceed 1 by no more than float round-off are set to 1; a larger excess is left
+    visible, since it would be a bug.
+    """
     for name, (num, den) in RATES.items():
-        table[name] = _ratio(table[num], sum(table[d] for d in den))
+        value = _ratio(table[num], sum(table[d] for d in den))
+        if name != "cac":
+            value = np.where((value > 1) & (value <= 1 + SHARE_TOLERANCE), 1.0, value)
+        table[name] = value if np.ndim(value) else float(value)
 
 
 def timeseries(

@@ -24,13 +24,13 @@ from sim.params import PAY_BASIS_REVENUE_WEIGHT, Intervention, Params
 
 WORKING_DAYS_PER_YEAR = 250
 REFERENCE_BUDGET_SHARE = 0.08  # budget share at which awareness gains at its nominal rate
+NEUTRAL_AWARENESS = 0.5  # awareness at which inquiries and win chances are not adjusted
 REFERENCE_QUALITY = 0.7  # collateral quality at which the win chance is not adjusted
 COLLATERAL_TOUCH_WEIGHT = 5.0  # an asset is seen by a whole buying group: it counts as 5 touches
 BRAND_SMOOTHING = 0.05  # daily weight of today's touches in brand consistency (~20-day memory)
-GOLDEN = 0.6180339887498949  # spreads a lead's attempt uniforms: frac(u + k * GOLDEN)
 
 STREAM_ARRIVALS, STREAM_DEALS, STREAM_PROSPECTS, STREAM_BEHAVIOUR, STREAM_POPULATION = range(5)
-ARRIVAL_UNIFORMS = 11  # per inquiry: fixed, so lead i of a day is the same lead in every scenario
+ARRIVAL_UNIFORMS = 13  # per inquiry: fixed, so lead i of a day is the same lead in every scenario
 
 
 class SalesMarketingModel(mesa.Model):
@@ -64,7 +64,8 @@ class SalesMarketingModel(mesa.Model):
         self.marketers = build_team(self.p, population, "marketers")
         self._create_agents()
         mk = self.p.market
-        self.awareness = mk.awareness_initial
+        # Switched off, awareness sits at its neutral level: no effect on inquiries or wins.
+        self.awareness = mk.awareness_initial if self.p.mechanisms.awareness else NEUTRAL_AWARENESS
         self.knowledge = mk.knowledge_initial
         self.content_freshness = 1.0
         self.brand_consistency = 1.0
@@ -278,7 +279,7 @@ class SalesMarketingModel(mesa.Model):
         build = (rank_within(owner) == 0) & (reps.debt[owner] < 1e-9)  # one asset at a time
         waiting, owner = waiting[build], owner[build]
         mk = self.p.market
-        noise = mk.diy_quality_sd * self.behaviour.standard_normal(len(waiting))
+        noise = mk.diy_quality_sd * ndtri(leads.u_diy[waiting])
         quality = np.clip(self.content_quality * mk.diy_quality_ratio + noise, 0.0, 1.0)
         self._use_collateral(waiting, Collateral.DIY, quality)
         cost = np.bincount(owner, minlength=reps.size) * lv.diy_hours
@@ -304,7 +305,7 @@ class SalesMarketingModel(mesa.Model):
         )
         idx = idx[ready]
         owner = leads.owner[idx]
-        awareness_effect = 1 + mk.awareness_win_effect * (self.awareness - 0.5)
+        awareness_effect = 1 + mk.awareness_win_effect * (self.awareness - NEUTRAL_AWARENESS)
         collateral_effect = 1 + mk.collateral_win_effect * (leads.quality[idx] - REFERENCE_QUALITY)
         p_win = np.clip(
             mk.base_win_rate * self.reps.skill[owner] * collateral_effect * awareness_effect, 0, 1
@@ -335,11 +336,12 @@ class SalesMarketingModel(mesa.Model):
     def receive_menial_requests(self) -> None:
         """Reps send formatting jobs; templates and self-service absorb a share of them."""
         lv = self.p.levers
+        u = self.behaviour.random()  # drawn always: the stream stays aligned
         if not self.p.mechanisms.menial_requests:
             return
         specialists = int((~self.reps.is_hybrid).sum())
         rate = specialists * lv.menial_requests_per_rep_per_week / 5 * (1 - lv.self_service_templates)
-        self.menial_backlog_hours += self.behaviour.poisson(rate) * lv.menial_request_hours
+        self.menial_backlog_hours += poisson_from_uniform(u, rate) * lv.menial_request_hours
 
     def serve_requests(self) -> None:
         """Split support hours between menial and real requests in proportion to their backlog."""
@@ -357,8 +359,8 @@ class SalesMarketingModel(mesa.Model):
         self._spend(team, capacity * (used / capacity.sum()))
         menial = used * self.menial_backlog_hours / backlog
         self.menial_backlog_hours -= menial
-        self.request_carry_hours += used - menial
-        served = min(len(waiting), int(self.request_carry_hours // lv.collateral_request_hours))
+        self.request_carry_hours += max(0.0, used - menial)  # hours into the asset in hand
+        served = min(len(waiting), int(self.request_carry_hours / lv.collateral_request_hours + 1e-9))
         self.request_carry_hours -= served * lv.collateral_request_hours
         if served == len(waiting):
             self.request_carry_hours = 0.0
@@ -377,8 +379,9 @@ class SalesMarketingModel(mesa.Model):
         team, mk = self.marketers, self.p.market
         hours = team.hours * self.p.levers.content_refresh_share
         self._spend(team, hours)
-        gain = mk.content_refresh_per_hour * hours.sum() * (1 - self.content_freshness)
-        self.content_freshness += gain - mk.content_decay_per_day * self.content_freshness
+        self.content_freshness = stock_step(
+            self.content_freshness, mk.content_refresh_per_hour * hours.sum(), mk.content_decay_per_day
+        )
         self.count("refresh_hours", hours.sum())
 
     # ------------------------------------------------------------------ demand
@@ -387,7 +390,7 @@ class SalesMarketingModel(mesa.Model):
         mk, lv = self.p.market, self.p.levers
         spend = lv.marketing_budget_share * mk.revenue_target_per_year / WORKING_DAYS_PER_YEAR
         effect = 1 - np.exp(-self.campaign_hours / mk.campaign_hours_scale)
-        expected = spend / mk.cost_per_inquiry * (0.5 + self.awareness) * effect
+        expected = spend / mk.cost_per_inquiry * (1 - NEUTRAL_AWARENESS + self.awareness) * effect
         arrivals = self._stream(STREAM_ARRIVALS, self.day)
         n = poisson_from_uniform(arrivals.random(), expected)
         rows = arrivals.random((n, ARRIVAL_UNIFORMS))
@@ -409,6 +412,8 @@ class SalesMarketingModel(mesa.Model):
             u_qualify=rows[:, 8],
             u_win=rows[:, 9],
             u_library=rows[:, 10],
+            u_owner=rows[:, 11],
+            u_diy=rows[:, 12],
             source=Source.MARKETING,
             stage=np.where(handed_over, Stage.QUEUED, Stage.NURTURE),
             **self._deal_terms(deal_rows),
@@ -460,12 +465,11 @@ class SalesMarketingModel(mesa.Model):
             self.count("leaked", len(idx))
             return
         share = np.cumsum(reps.hours_share)
-        owner = np.searchsorted(share, self.behaviour.random(len(idx)) * share[-1], side="right")
+        owner = np.searchsorted(share, self.leads.u_owner[idx] * share[-1], side="right")
         leads.owner[idx] = owner
         leads.routed_day[idx] = self.day
         created = leads.created_hour[idx]
-        batched = lv.routing_interval_hours > 0 and self.p.mechanisms.response_decay
-        if batched:
+        if lv.routing_interval_hours > 0:
             interval = lv.routing_interval_hours
             batch_time = np.ceil(created / interval) * interval
             created = np.where(reps.is_hybrid[owner], created, batch_time)
@@ -558,7 +562,7 @@ class SalesMarketingModel(mesa.Model):
         self.count("attempts", len(idx))
         marketing = leads.source[idx] == Source.MARKETING
         reach = np.where(marketing, mk.reach_per_attempt, mk.outbound_reach_per_attempt)
-        u = (leads.u_reach[idx] + leads.attempts[idx] * GOLDEN) % 1.0
+        u = attempt_uniform(leads.u_reach[idx], leads.attempts[idx])
         reached = (when < leads.window_end_hour[idx]) & (u < reach)
         qualified = reached & (leads.u_qualify[idx] < leads.fit[idx])
         max_attempts = lv.follow_up_attempts if self.p.mechanisms.follow_up else 1
@@ -601,7 +605,7 @@ class SalesMarketingModel(mesa.Model):
         n = int(found.sum())
         if n == 0:
             return
-        rows = rng.random((n, 7))
+        rows = rng.random((n, 8))
         owner = np.repeat(np.arange(reps.size), found)
         idx = self.leads.add(
             n,
@@ -612,6 +616,7 @@ class SalesMarketingModel(mesa.Model):
             u_qualify=rows[:, 2],
             u_win=rows[:, 3],
             u_library=rows[:, 4],
+            u_diy=rows[:, 7],
             source=Source.SALES,
             stage=Stage.QUEUED,
             owner=owner,
@@ -630,7 +635,9 @@ class SalesMarketingModel(mesa.Model):
         )
         expired = q[stale]
         leads.stage[expired] = Stage.LEAKED
-        self.count("leaked", (leads.source[expired] == Source.MARKETING).sum())
+        leaked = (leads.source[expired] == Source.MARKETING).sum()
+        self.count("leaked", leaked)
+        self.marketing_failures += leaked  # marketing sees its leads left to rot
         self.queue_idx = q[~stale]
 
     # ------------------------------------------------------------------ learning
@@ -643,8 +650,9 @@ class SalesMarketingModel(mesa.Model):
         present = reps.hours_share > 0
         trust = reps.trust[present].mean() if present.any() else 0.0
         flow = lv.feedback_share * trust * (1 + lv.meeting_feedback_gain * self.meeting_benefit)
-        self.knowledge += mk.knowledge_gain_per_day * flow * (1 - self.knowledge)
-        self.knowledge -= mk.knowledge_decay_per_day * self.knowledge
+        self.knowledge = stock_step(
+            self.knowledge, mk.knowledge_gain_per_day * flow, mk.knowledge_decay_per_day
+        )
         self.count("feedback", flow)
 
     def update_trust(self) -> None:
@@ -680,8 +688,9 @@ class SalesMarketingModel(mesa.Model):
             self.brand_consistency += BRAND_SMOOTHING * (today - self.brand_consistency)
         if self.p.mechanisms.awareness:
             push = lv.marketing_budget_share / REFERENCE_BUDGET_SHARE * self.brand_consistency
-            self.awareness += mk.awareness_gain_per_day * push * (1 - self.awareness)
-            self.awareness -= mk.awareness_decay_per_day * self.awareness
+            self.awareness = stock_step(
+                self.awareness, mk.awareness_gain_per_day * push, mk.awareness_decay_per_day
+            )
 
     # ------------------------------------------------------------------ records
     def record_day(self) -> None:
@@ -728,6 +737,29 @@ def rank_within(group: np.ndarray) -> np.ndarray:
     return position - np.maximum.accumulate(np.where(new_run, position, 0))
 
 
+def stock_step(level: float, pressure: float, decay: float) -> float:
+    """One day of a stock in [0, 1] (awareness, knowledge, content freshness).
+
+    It closes 1 - exp(-pressure) of its gap to 1 and loses `decay` of itself. Saturating, so no
+    valid parameter can push it outside [0, 1]; for small pressures it is the familiar
+    level + pressure * (1 - level) - decay * level.
+    """
+    return level + (1 - np.exp(-pressure)) * (1 - level) - decay * level
+
+
+def attempt_uniform(u: np.ndarray, attempt: np.ndarray) -> np.ndarray:
+    """The k-th attempt's uniform of a lead: its own uniform and k mixed by splitmix64.
+
+    Deterministic per lead and attempt (common random numbers across scenarios), and attempts
+    are independent of one another, unlike a fixed shift of one uniform.
+    """
+    x = (u * 2.0**53).astype(np.uint64) ^ (attempt.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    x = x ^ (x >> np.uint64(31))
+    return (x >> np.uint64(11)).astype(np.float64) / 2.0**53
+
+
 def poisson_from_uniform(u: float, expected: float) -> int:
     """Poisson count by inversion, so one uniform decides it: a larger mean never gives fewer."""
     if expected <= 0:
@@ -752,7 +784,8 @@ def attempt_times(
     slack = np.maximum(available - rank * pace, day_start) - day_start
     band = 1e7 * owner  # every rep's values sit in a band above the previous rep's
     running = np.maximum.accumulate(np.minimum(slack, 5e6) + band) - band
-    return day_start + running + rank * pace
+    # The banded cumulative maximum costs a few ulps at 1e7: never start before the lead exists.
+    return np.maximum(day_start + running + rank * pace, available)
 
 
 def beta_from_uniform(u: np.ndarray, mean: float, concentration: float) -> np.ndarray:

@@ -411,8 +411,14 @@ class Market(_Validated):
         mechanism="lead_scoring",
         source="Noise in a rep's own judgement of a lead's fit on review; assumed.",
     )
-    closing_skill_sd: float = param(
-        0.15, 0, 1, unit="", mechanism="", source="Spread of reps' closing skill multipliers around 1."
+    skill_sd: float = param(
+        0.15,
+        0,
+        1,
+        unit="",
+        mechanism="",
+        source="Spread of reps' closing skill and marketers' lead-generation skill multipliers "
+        "around 1; assumed.",
     )
 
 

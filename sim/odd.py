@@ -1,0 +1,347 @@
+"""Generated parts of docs/ODD.md: the parameter, scenario and output tables.
+
+The tables are rendered from the code's own metadata (parameter fields in `sim.params`, the
+scenario files, output columns in `sim.metrics`) so the documentation cannot drift from the
+model. This is documentation tooling: the model never imports it.
+
+Usage:
+    python -m sim.odd           rewrite the generated sections of docs/ODD.md
+    python -m sim.odd --check   exit 1 if they are out of date
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sim import metrics
+from sim.params import GROUPS, MECHANISMS, Params
+
+ROOT = Path(__file__).resolve().parents[1]
+ODD_PATH = ROOT / "docs" / "ODD.md"
+SCENARIO_DIR = ROOT / "scenarios"
+KOTLER_ORDER: tuple[str, ...] = ("segregated", "defined", "aligned", "integrated")
+
+GROUP_TITLES: dict[str, str] = {
+    "market": "Market uncertainties",
+    "levers": "Organisational levers",
+    "mechanisms": "Mechanism switches",
+}
+
+OUTPUT_DEFINITIONS: dict[str, str] = {
+    # index
+    "period": "Period number from 0 (day, week = 5, month = 21 or quarter = 63 working days).",
+    "day": "Working days elapsed at the end of the period (1-based; the last period may be short).",
+    # DESIGN.md section 3
+    "revenue": "Value of deals won (currency), marketing- and rep-sourced.",
+    "deals_won": "Deals closed as won.",
+    "win_rate": "Share of closed deals that were won.",
+    "inquiries": "Inquiries bought by marketing spend and campaign hours.",
+    "mqls": "Inquiries handed over to sales (score at or above the MQL threshold).",
+    "sals": "Handed-over leads reached by a rep (a reached lead counts as sales-accepted).",
+    "sqls": "Handed-over leads that qualified on reach (marketing-sourced only; see `sourced_sqls`).",
+    "opportunities": "SQLs (both sources) opened as deals, the working day after they qualified.",
+    "median_response_hours": "Median working hours from inquiry to first attempt, over first "
+    "attempts on marketing leads made in the period.",
+    "leakage_share": "Share of handed-over, accepted leads never contacted within the shelf life.",
+    "diy_assets": "Collateral assets reps built alone after their patience ran out.",
+    "diy_hours": "Rep hours spent building collateral alone.",
+    "off_brand_share": "Share of collateral put to use that reps built alone.",
+    "content_used_share": "Share of library searches that found a fitting marketing asset.",
+    "brand_consistency": "On-brand share of customer touches, smoothed (index 0-1).",
+    "awareness": "Brand awareness stock as a share of saturation (index 0-1).",
+    "trust_sales_in_marketing": "Mean trust of specialist reps in marketing (0-1).",
+    "trust_marketing_in_sales": "Mean trust of specialist marketers in sales (0-1).",
+    "selling_time_share": "Share of reps' paid hours spent on deals, contact attempts and prospecting.",
+    "marketing_spend": "Marketing budget spent (currency); a fixed daily amount.",
+    "cac": "Marketing spend per deal won (all deals; staff costs excluded).",
+    "marketing_sourced_revenue_share": "Share of revenue from marketing-sourced deals.",
+    "pipeline_value": "Value of open SQLs and opportunities at the end of the period (currency).",
+    # extra flows
+    "rejected": "MQLs a rep refused on review (only when sales judges lead quality).",
+    "sourced_sqls": "Reps' own prospects that qualified on reach.",
+    "deals_lost": "Deals closed as lost.",
+    "marketing_deals_won": "Marketing-sourced deals won.",
+    "marketing_deals_lost": "Marketing-sourced deals lost.",
+    "marketing_revenue": "Value of marketing-sourced deals won (currency).",
+    "leaked": "Handed-over leads that reached the shelf life with no attempt (or had no rep).",
+    "first_contacts": "First contact attempts on marketing leads.",
+    "attempts": "Contact attempts on all leads (inbound and own prospects).",
+    "prospects": "Own prospects reps found.",
+    "diy_assets_used": "Rep-built assets put to use (deals supplied with off-brand collateral).",
+    "marketing_assets_used": "Marketing assets put to use (library hits, served requests, hybrid-built).",
+    "library_searches": "New deals of specialist reps that looked in the content library.",
+    "library_hits": "Library searches that found a fitting asset.",
+    "requests_made": "Collateral requests sent to marketing (library misses).",
+    "requests_served": "Collateral requests marketing delivered.",
+    "menial_hours": "Marketing hours spent on menial (formatting) requests.",
+    "support_hours": "Marketing hours spent on sales requests, menial and real.",
+    "refresh_hours": "Marketing hours spent refreshing content.",
+    "campaign_hours": "Marketing hours left for campaigns (not skill-weighted).",
+    "rep_hours": "Reps' paid hours, including admin, meetings and rotation days.",
+    "marketing_hours": "Marketers' paid hours, including meetings and rotation days.",
+    "selling_hours": "Rep hours on deals, contact attempts and prospecting (idle time included).",
+    "meeting_hours": "Person-hours in joint meetings, both sides.",
+    "rotation_days": "Person-days spent in the other function, both sides.",
+    "overwork_hours": "Hours spent beyond what people had left (should stay 0).",
+    "feedback": "Field feedback flow reaching marketing (dimensionless, summed over days).",
+    # extra levels
+    "marketing_knowledge": "Marketing's field knowledge (index 0-1).",
+    "content_freshness": "Freshness of the content library (index 0-1).",
+    "open_opportunities": "Open SQLs and opportunities at the end of the period.",
+    "queued_leads": "Leads waiting in reps' queues at the end of the period (both sources).",
+    # extra rates
+    "realised_inquiry_fit": "Mean true fit of the period's inquiries (after targeting).",
+    "mql_rate": "Share of inquiries handed over as MQLs.",
+    "mql_to_sal": "Funnel: MQL to SAL.",
+    "sal_to_sql": "Funnel: SAL to SQL (marketing-sourced).",
+    "sql_to_won": "Funnel: marketing-sourced deals won over marketing-sourced deals closed.",
+}
+
+
+def _number(value: float) -> str:
+    """Format a number compactly: integers with thousands separators, others with %g."""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:g}"
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return _number(value)
+
+
+def _range(f: dataclasses.Field) -> str:
+    meta = f.metadata
+    if isinstance(f.default, bool):
+        return "true, false"
+    if meta["choices"]:
+        return ", ".join(f'"{c}"' for c in meta["choices"])
+    return f"{_number(meta['low'])} to {_number(meta['high'])}"
+
+
+def _submodel(key: str) -> str:
+    """The ODD Submodels subsection of a mechanism key ("7.0" for the core pipeline)."""
+    return f"7.{MECHANISMS[key].split('.', 1)[0]}" if key else "7.0"
+
+
+def _mechanism(key: str) -> str:
+    return f"`{key}` ({_submodel(key)})" if key else f"core ({_submodel(key)})"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def parameter_table() -> str:
+    """Render one Markdown table per parameter group from the fields' metadata.
+
+    Returns:
+        Markdown with a level-3 heading and a table for market uncertainties, organisational
+        levers and mechanism switches.
+
+    Raises:
+        ValueError: If a parameter has no source or reasoning for its default.
+    """
+    out = [
+        "Generated by `python -m sim.odd` from the field metadata in `sim/params.py`. "
+        "The mechanism column names the key in `sim.params.MECHANISMS` and the Submodels "
+        'subsection; "core" parameters belong to the deal pipeline (7.0).',
+    ]
+    header = "| parameter | default | unit | allowed range | mechanism | source or reasoning |"
+    for group, cls in GROUPS.items():
+        out += ["", f"### {GROUP_TITLES[group]} (`[{group}]`)", "", header, "|---|---|---|---|---|---|"]
+        for f in dataclasses.fields(cls):
+            source = f.metadata["source"].strip()
+            if not source:
+                raise ValueError(f"parameter {f.name!r} has no source or reasoning")
+            if group == "mechanisms":
+                source += f" What off does: {_submodel(f.name)}."
+            unit = f.metadata["unit"] or "-"
+            row = (
+                f"`{f.name}`",
+                _value(f.default),
+                unit,
+                _range(f),
+                _mechanism(f.metadata["mechanism"]),
+                source,
+            )
+            out.append("| " + " | ".join(_cell(c) for c in row) + " |")
+    return "\n".join(out) + "\n"
+
+
+def output_columns() -> tuple[str, ...]:
+    """Columns of `SalesMarketingModel.timeseries()`, in order."""
+    return ("period", "day", *metrics.KPI_COLUMNS, *metrics._extra_columns())
+
+
+def _aggregation(column: str) -> str:
+    if column in ("period", "day"):
+        return "index"
+    if column in metrics.RATES:
+        return "ratio of sums"
+    if column == "median_response_hours":
+        return "median"
+    if column in metrics.FLOWS:
+        return "sum"
+    if column in metrics.MEAN_LEVELS:
+        return "mean"
+    if column in metrics.END_LEVELS:
+        return "end value"
+    raise ValueError(f"output column {column!r} has no known aggregation")
+
+
+def output_table() -> str:
+    """Render the output columns with a one-line definition each.
+
+    Returns:
+        A Markdown table: column, how it is aggregated within a period, definition (rates
+        with their numerator and denominator from `sim.metrics.RATES`).
+
+    Raises:
+        ValueError: If an output column has no entry in OUTPUT_DEFINITIONS, or an entry names
+            no output column.
+    """
+    columns = output_columns()
+    missing = [c for c in columns if c not in OUTPUT_DEFINITIONS]
+    stale = [c for c in OUTPUT_DEFINITIONS if c not in columns]
+    if missing or stale:
+        raise ValueError(
+            f"sim/odd.py OUTPUT_DEFINITIONS is out of step with sim.metrics: "
+            f"undefined columns {missing}, definitions of no column {stale}"
+        )
+    out = [
+        "Generated by `python -m sim.odd` from `sim/metrics.py` and `OUTPUT_DEFINITIONS` in "
+        "`sim/odd.py`: the columns of `SalesMarketingModel.timeseries(period)`, in order. Flows "
+        "are summed over the period, levels averaged over its days or taken at its end, and "
+        "rates recomputed from the period's sums (NaN when the denominator is 0).",
+        "",
+        "| column | in a period | definition |",
+        "|---|---|---|",
+    ]
+    for column in columns:
+        text = OUTPUT_DEFINITIONS[column]
+        if column in metrics.RATES:
+            num, den = metrics.RATES[column]
+            denominator = " + ".join(f"`{d}`" for d in den)
+            denominator = f"({denominator})" if len(den) > 1 else denominator
+            text = f"{text} `{num}` / {denominator}."
+        out.append(f"| `{column}` | {_aggregation(column)} | {_cell(text)} |")
+    return "\n".join(out) + "\n"
+
+
+def _flat(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for g in GROUPS for k, v in doc.get(g, {}).items()}
+
+
+def _scenario_values(name: str, docs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    doc = docs[name]
+    values = _scenario_values(doc["extends"], docs) if "extends" in doc else {}
+    return values | _flat(doc)
+
+
+def scenario_table(directory: Path = SCENARIO_DIR) -> str:
+    """Render the shipped scenarios as lever bundles: every value any scenario sets, side by side.
+
+    Args:
+        directory: Folder of scenario TOML files.
+
+    Returns:
+        Markdown: a table (parameters by scenario, effective values, defaults first), the
+        scenarios' descriptions, and the interventions of scenarios that have them.
+    """
+    docs = {}
+    for path in sorted(directory.glob("*.toml")):
+        with path.open("rb") as f:
+            docs[path.stem] = tomllib.load(f)
+    static = [n for n in KOTLER_ORDER if n in docs]
+    static += [n for n in docs if n not in static and not docs[n].get("interventions")]
+    values = {n: _scenario_values(n, docs) for n in docs}
+    names = list(dict.fromkeys(k for n in docs for k in values[n]))
+    names += [k for n in docs for i in docs[n].get("interventions", []) for k in _flat(i) if k not in names]
+    defaults = Params().flat()
+    out = [
+        "Generated by `python -m sim.odd` from `scenarios/*.toml`: effective values (a scenario's "
+        "own settings over its parent's over the defaults); parameters no scenario sets keep "
+        "their defaults.",
+        "",
+        "| parameter | default | " + " | ".join(f"`{n}`" for n in static) + " |",
+        "|---|---|" + "---|" * len(static),
+    ]
+    for key in dict.fromkeys(names):
+        cells = [_value(values[n].get(key, defaults[key])) for n in static]
+        out.append(f"| `{key}` | {_value(defaults[key])} | " + " | ".join(cells) + " |")
+    out.append("")
+    for name, doc in docs.items():
+        parent = f" (extends `{doc['extends']}`)" if "extends" in doc else ""
+        out.append(f"- `{name}`{parent}: {_cell(doc.get('description', ''))}")
+        for item in doc.get("interventions", []):
+            changes = ", ".join(f"`{k}` = {_value(v)}" for k, v in _flat(item).items())
+            out.append(f"  - from working day {item['day']}: {changes}.")
+    return "\n".join(out) + "\n"
+
+
+SECTIONS: dict[str, Callable[[], str]] = {
+    "parameters": parameter_table,
+    "scenarios": scenario_table,
+    "outputs": output_table,
+}
+
+
+def update_document(text: str) -> str:
+    """Replace every generated section of the document text with freshly rendered tables.
+
+    Args:
+        text: The current Markdown of docs/ODD.md.
+
+    Returns:
+        The text with the content between each `<!-- name:start -->` and `<!-- name:end -->`
+        pair replaced.
+
+    Raises:
+        ValueError: If a pair of markers is missing or out of order.
+    """
+    for name, render in SECTIONS.items():
+        start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+        i, j = text.find(start), text.find(end)
+        if i < 0 or j < i:
+            raise ValueError(f"docs/ODD.md lacks the markers {start} ... {end}")
+        text = text[: i + len(start)] + "\n" + render() + text[j:]
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Rewrite the generated sections of docs/ODD.md, or with --check report if they are stale.
+
+    Args:
+        argv: Command-line arguments (default: sys.argv[1:]).
+
+    Returns:
+        The exit status: 0, or 1 when --check finds the document out of date.
+    """
+    parser = argparse.ArgumentParser(prog="python -m sim.odd", description=main.__doc__)
+    parser.add_argument("--check", action="store_true", help="exit 1 if docs/ODD.md is out of date")
+    parser.add_argument("--path", type=Path, default=ODD_PATH, help="the ODD document")
+    args = parser.parse_args(argv)
+    current = args.path.read_text(encoding="utf-8")
+    fresh = update_document(current)
+    if args.check:
+        if fresh != current:
+            print(f"{args.path} is out of date: run python -m sim.odd", file=sys.stderr)
+            return 1
+        return 0
+    if fresh != current:
+        args.path.write_text(fresh, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

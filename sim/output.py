@@ -1,0 +1,215 @@
+"""Writing results to disk: atomic files and the metadata that makes a run repeatable.
+
+Every file is written to a temporary name in its final folder and then renamed (`os.replace`),
+so a crash or a reader never sees half a file. The metadata helpers are shared by every command
+that writes results (single runs now; comparisons and sweeps reuse them): versions, git commit,
+the scenario as resolved, seeds and the command line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import platform
+import shlex
+import subprocess
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sim.params import Intervention
+from sim.scenario import PROJECT_ROOT, Scenario, ScenarioIntervention
+
+if TYPE_CHECKING:
+    from sim.api import RunResult
+
+RESULTS_DIR = PROJECT_ROOT / "results"
+PACKAGES: tuple[str, ...] = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "matplotlib")
+RUN_FILES: tuple[str, ...] = ("timeseries.parquet", "summary.csv", "metadata.json", "run.png")
+_UMASK = os.umask(0o022)  # read the process umask (only settable), then put it back at once
+os.umask(_UMASK)
+
+
+# ---------------------------------------------------------------------- atomic files
+def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
+    """Let `write` fill a temporary file next to `path`, then move it into place in one step.
+
+    Args:
+        path: Final file name; its folder must exist.
+        write: Writes the complete file to the temporary path it is given.
+    """
+    path = Path(path)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        tmp.chmod(0o666 & ~_UMASK)  # mkstemp makes files private; results are ordinary files
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write_text(path: Path, text: str) -> Path:
+    """Write a UTF-8 text file atomically."""
+    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def atomic_write_json(path: Path, data: Any) -> Path:
+    """Write strict JSON atomically: NaN and infinities become null so any reader accepts it."""
+    text = json.dumps(jsonable(data), indent=2, allow_nan=False) + "\n"
+    return atomic_write_text(path, text)
+
+
+def atomic_write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
+    """Write dict rows (same keys, in order) as CSV with a header, atomically."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return atomic_write_text(path, buffer.getvalue())
+
+
+def jsonable(value: Any) -> Any:
+    """Turn values into plain JSON types: paths to strings, numpy scalars to Python, NaN to None."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()  # numpy scalar
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+# ---------------------------------------------------------------------- metadata
+def git_state(root: Path = PROJECT_ROOT) -> dict[str, Any]:
+    """The commit the code came from and whether the working tree had uncommitted changes.
+
+    Returns {"commit": "unknown", "dirty": None} outside a git checkout or without git.
+    """
+    try:
+        commit = _git(root, "rev-parse", "HEAD")
+        dirty = bool(_git(root, "status", "--porcelain"))
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": "unknown", "dirty": None}
+    return {"commit": commit, "dirty": dirty}
+
+
+def _git(root: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10, check=True
+    )
+    return done.stdout.strip()
+
+
+def package_versions(packages: tuple[str, ...] = PACKAGES) -> dict[str, str]:
+    """Installed versions of the packages whose behaviour a result depends on."""
+    versions = {}
+    for name in packages:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def environment_metadata() -> dict[str, Any]:
+    """Python, platform, package versions and git state: what produced a result."""
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "packages": package_versions(),
+        "git": git_state(),
+    }
+
+
+def scenario_metadata(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as resolved: every parameter value, not just what the file changed."""
+    return {
+        "name": scenario.name,
+        "description": scenario.description,
+        "path": str(scenario.path) if scenario.path else None,
+        "params": scenario.params.flat(),
+        "interventions": [
+            {"day": item.day, "description": _description(item), "values": dict(item.values)}
+            for item in scenario.interventions
+        ],
+    }
+
+
+def _description(item: Intervention) -> str:
+    return item.description if isinstance(item, ScenarioIntervention) else ""
+
+
+def _event_label(item: Intervention) -> str:
+    return _description(item) or f"day {item.day}: " + ", ".join(item.values)
+
+
+def utc_now() -> datetime:
+    """The current time in UTC (one place, so folder names and metadata agree)."""
+    return datetime.now(UTC)
+
+
+def run_metadata(result: RunResult, argv: list[str], started: datetime | None = None) -> dict[str, Any]:
+    """Everything needed to repeat a single run and to know what produced it."""
+    return {
+        "kind": "run",
+        "created_utc": (started or utc_now()).isoformat(timespec="seconds"),
+        "command": shlex.join(argv),
+        "seed": result.seed,
+        "days": result.days,
+        "period": result.period,
+        "scenario": scenario_metadata(result.scenario),
+        "environment": environment_metadata(),
+    }
+
+
+# ---------------------------------------------------------------------- a run's folder
+def default_run_dir(scenario: str, seed: int, base: Path = RESULTS_DIR, now: datetime | None = None) -> Path:
+    """`<base>/run-<scenario>-<UTC yyyymmdd-HHMMSS>-seed<N>`, with -2, -3... if already taken."""
+    stamp = (now or utc_now()).strftime("%Y%m%d-%H%M%S")
+    path = Path(base) / f"run-{scenario}-{stamp}-seed{seed}"
+    candidate, n = path, 2
+    while candidate.exists():
+        candidate, n = path.with_name(f"{path.name}-{n}"), n + 1
+    return candidate
+
+
+def write_run(result: RunResult, out_dir: Path, argv: list[str]) -> Path:
+    """Write a run's timeseries, one-row summary, metadata and overview plot into `out_dir`.
+
+    Args:
+        result: A finished run from `sim.api.run`.
+        out_dir: The run's folder; created if missing.
+        argv: The command line that asked for the run (recorded in metadata.json).
+
+    Returns:
+        The folder written.
+    """
+    from sim.plots import plot_run
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write(out_dir / "timeseries.parquet", lambda tmp: result.timeseries.to_parquet(tmp, index=False))
+    summary_row = {"scenario": result.scenario.name, "seed": result.seed, **result.summary}
+    atomic_write_csv(out_dir / "summary.csv", [summary_row])
+    atomic_write_json(out_dir / "metadata.json", run_metadata(result, argv))
+    title = f"{result.scenario.name}, seed {result.seed}, {result.days} working days"
+    weekly, monthly = result.model.timeseries("week"), result.model.timeseries("month")
+    events = [(item.day, _event_label(item)) for item in result.scenario.interventions]
+    atomic_write(
+        out_dir / "run.png", lambda tmp: plot_run(weekly, tmp, monthly=monthly, title=title, events=events)
+    )
+    return out_dir
