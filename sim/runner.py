@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.output import atomic_write, atomic_write_text
 from sim.params import Intervention, Params
 
 CHUNK_RUNS = 50  # runs per chunk file: few files for big sweeps, little lost when killed
@@ -152,8 +153,9 @@ class ResultStore:
             [_labelled(o.timeseries, o.spec.labels()) for o in self._pending], ignore_index=True
         )
         name = f"chunk-{self._chunk:06d}.parquet"
-        atomic_write_parquet(series, self.folder / SERIES_DIR / name)
-        atomic_write_parquet(summaries, self.folder / SUMMARY_DIR / name)  # last: marks done
+        atomic_write(self.folder / SERIES_DIR / name, lambda tmp: series.to_parquet(tmp, index=False))
+        # The summary chunk goes last: its presence is what marks these runs as done.
+        atomic_write(self.folder / SUMMARY_DIR / name, lambda tmp: summaries.to_parquet(tmp, index=False))
         self._chunk += 1
         self._pending = []
 
@@ -177,20 +179,6 @@ def _read_sorted(folder: Path, order: list[str]) -> pd.DataFrame:
     table = pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True)
     keys = [k for k in order if k in table.columns]
     return table.sort_values(keys, kind="stable").reset_index(drop=True)
-
-
-def atomic_write_parquet(table: pd.DataFrame, path: Path) -> None:
-    """Write a table so that readers see either nothing or the whole file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    table.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write text so that readers see either nothing or the whole file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 class SerialExecutor(Executor):
