@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.api import PERIODS, check_run_args, resolve_scenario, run
+from sim.cli_compare import register_compare
 from sim.params import ParameterError
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -222,7 +223,7 @@ def handle_scenarios(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------- entry point
-REGISTRARS: list[Registrar] = [register_run, register_scenarios]
+REGISTRARS: list[Registrar] = [register_run, register_scenarios, register_compare]
 
 
 class _CommandListFormatter(argparse.HelpFormatter):
@@ -251,6 +252,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Parse, dispatch, and turn bad input into one `error:` line and exit code 2."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv:  # the main job: the headline comparison
+        from sim.cli_compare import headline
+
+        return headline()
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = argv

@@ -206,8 +206,11 @@ def _assemble(scenarios, store, seed, n, days, period, folder, kpis, failed) -> 
     if not runs.empty:
         runs = runs[runs["run_id"].isin(ids)].reset_index(drop=True)
         series = series[series["run_id"].isin(ids)].reset_index(drop=True)
-    tables = [stats.compare(runs, kpis, base, names[i:]) for i, base in enumerate(names[:-1])]
-    comparison = pd.concat(tables, ignore_index=True) if not runs.empty else pd.DataFrame()
+    if runs.empty:  # every run failed: nothing to compare, the failures say why
+        comparison = pd.DataFrame()
+    else:
+        tables = [stats.compare(runs, kpis, base, names[i:]) for i, base in enumerate(names[:-1])]
+        comparison = pd.concat(tables, ignore_index=True)
     warning = stats.stability_warning(comparison, runs) if not comparison.empty else None
     seeds = replication_seeds(seed, n)
     return Comparison(scenarios, runs, series, comparison, seed, seeds, days, folder, failed, warning)

@@ -598,14 +598,19 @@ class SalesMarketingModel(mesa.Model):
         q = self.queue_idx
         own = np.bincount(leads.owner[q[leads.source[q] == Source.SALES]], minlength=reps.size)
         room = np.maximum(0, int(self.hours_per_day / lv.attempt_hours) - own)
+        # Fixed layout: rep r's i-th prospect of the day always gets slot (i, r) of the day's
+        # stream, whatever other reps found, so prospects line up across scenarios.
         rng = self._stream(STREAM_PROSPECTS, self.day)
-        found = np.minimum(rng.poisson(np.maximum(reps.hours, 0.0) * mk.prospects_per_hour), room)
+        expected = np.maximum(reps.hours, 0.0) * mk.prospects_per_hour
+        found = np.minimum(poisson_from_uniforms(rng.random(reps.size), expected), room)
         self.count("selling_hours", reps.hours.sum())
         reps.hours = np.zeros(reps.size)
         n = int(found.sum())
         if n == 0:
             return
-        rows = rng.random((n, 8))
+        slots = rng.random((int(found.max()), reps.size, 8))
+        taken = np.arange(slots.shape[0])[:, None] < found[None, :]
+        rows = slots.transpose(1, 0, 2)[taken.T]  # rep-major: rep 0's prospects first
         owner = np.repeat(np.arange(reps.size), found)
         idx = self.leads.add(
             n,
@@ -762,12 +767,21 @@ def attempt_uniform(u: np.ndarray, attempt: np.ndarray) -> np.ndarray:
 
 def poisson_from_uniform(u: float, expected: float) -> int:
     """Poisson count by inversion, so one uniform decides it: a larger mean never gives fewer."""
-    if expected <= 0:
-        return 0
-    top = int(expected + 12 * np.sqrt(expected) + 12)
+    return int(poisson_from_uniforms(np.array([u]), np.array([expected]))[0])
+
+
+def poisson_from_uniforms(u: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """Poisson counts by inversion, element by element (see `poisson_from_uniform`)."""
+    expected = np.asarray(expected, dtype=float)
+    if len(expected) == 0 or expected.max() <= 0:
+        return np.zeros(len(expected), dtype=np.int64)
+    top = int(expected.max() + 12 * np.sqrt(expected.max()) + 12)
     k = np.arange(top)
-    cdf = np.cumsum(np.exp(k * np.log(expected) - expected - gammaln(k + 1)))
-    return int(np.searchsorted(cdf, u * cdf[-1]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_pmf = k * np.log(expected)[:, None] - expected[:, None] - gammaln(k + 1)
+    cdf = np.cumsum(np.exp(np.nan_to_num(log_pmf, nan=-np.inf)), axis=1)
+    cdf[expected <= 0] = 1.0  # P(0) = 1 for a zero mean
+    return (cdf < (u * cdf[:, -1])[:, None]).sum(axis=1)
 
 
 def attempt_times(

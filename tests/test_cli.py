@@ -96,10 +96,21 @@ def test_help_is_fast_and_lists_commands(cli):
     assert elapsed < 1.0, f"--help took {elapsed:.2f} s"
 
 
-def test_no_command_prints_help(cli):
-    done = cli()
+def test_no_command_runs_the_headline_comparison(monkeypatch):
+    import sim.cli_compare
+    from sim.cli import main
+
+    calls = []
+    monkeypatch.setattr(sim.cli_compare, "headline", lambda *a: calls.append(a) or 0)
+    assert main([]) == 0
+    assert calls == [()]
+
+
+def test_help_lists_the_commands(cli):
+    done = cli("--help")
     assert done.returncode == 0
     assert done.stdout.startswith("usage: run.py")
+    assert "compare" in done.stdout
 
 
 def test_scenarios_lists_every_shipped_file(cli):
