@@ -29,6 +29,7 @@ class TeamArrays:
     is_hybrid: np.ndarray  # bool
     hours: np.ndarray  # hours left today (state)
     debt: np.ndarray  # hours still owed to work already started (reps' own collateral)
+    present: np.ndarray  # at work today in this function (not away on rotation)
 
     @property
     def size(self) -> int:
@@ -71,6 +72,7 @@ def build_team(p: Params, rng: np.random.Generator, side: str) -> TeamArrays:
         is_hybrid=is_hybrid,
         hours=np.zeros(total),
         debt=np.zeros(total),
+        present=np.ones(total, dtype=bool),
     )
 
 

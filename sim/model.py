@@ -24,6 +24,7 @@ from sim.params import PAY_BASIS_REVENUE_WEIGHT, Intervention, Params
 
 WORKING_DAYS_PER_YEAR = 250
 REFERENCE_BUDGET_SHARE = 0.08  # budget share at which awareness gains at its nominal rate
+MIN_ROUTING_INTERVAL_HOURS = 1e-3  # shorter batch intervals (under 4 seconds) are real time
 NEUTRAL_AWARENESS = 0.5  # awareness at which inquiries and win chances are not adjusted
 REFERENCE_QUALITY = 0.7  # collateral quality at which the win chance is not adjusted
 COLLATERAL_TOUCH_WEIGHT = 5.0  # an asset is seen by a whole buying group: it counts as 5 touches
@@ -165,6 +166,15 @@ class SalesMarketingModel(mesa.Model):
         self.count("overwork_hours", -left[left < -1e-9].sum())
         team.hours = np.maximum(left, 0.0)
 
+    def _count_cohort(self, name: str, days: np.ndarray) -> None:
+        """Add one per element to flow `name` on the given (past or current) days."""
+        days, counts = np.unique(days, return_counts=True)
+        for day, n in zip(days.tolist(), counts.tolist(), strict=True):
+            if day == self.day:
+                self.today[name] += n
+            else:
+                self.daily[name][day] += n
+
     def count(self, name: str, value: float) -> None:
         """Add to one of today's recorded flows."""
         self.today[name] += value
@@ -186,12 +196,16 @@ class SalesMarketingModel(mesa.Model):
         lv, mech = self.p.levers, self.p.mechanisms
         capacity = self.hours_per_day * team.hours_share
         rotating = np.zeros(team.size, dtype=bool)
+        draws = self.behaviour.random(team.size)  # drawn always: the stream stays aligned
         if mech.rotation and lv.rotation_share > 0:
-            rotating = (self.behaviour.random(team.size) < lv.rotation_share) & ~team.is_hybrid
+            rotating = (draws < lv.rotation_share) & ~team.is_hybrid
             self._learn_from_rotation(team, rotating, name)
+        team.present = ~rotating
         admin = capacity * (self.p.market.rep_admin_share if name == "rep" else 0.0)
         meeting = lv.meeting_hours_per_week / 5 if mech.meetings else 0.0
-        meeting = np.where(rotating, 0.0, np.minimum(meeting, capacity - admin))
+        # A hybrid attends once, on its rep row; people away on rotation attend nothing.
+        absent = rotating | (team.is_hybrid & (name == "marketing"))
+        meeting = np.where(absent, 0.0, np.minimum(meeting, capacity - admin))
         team.hours = np.where(rotating, 0.0, capacity - admin - meeting)
         paid = np.minimum(team.debt, team.hours)  # finish work already started first
         team.hours = team.hours - paid
@@ -358,7 +372,7 @@ class SalesMarketingModel(mesa.Model):
             return
         self._spend(team, capacity * (used / capacity.sum()))
         menial = used * self.menial_backlog_hours / backlog
-        self.menial_backlog_hours -= menial
+        self.menial_backlog_hours = max(0.0, self.menial_backlog_hours - menial)
         self.request_carry_hours += max(0.0, used - menial)  # hours into the asset in hand
         served = min(len(waiting), int(self.request_carry_hours / lv.collateral_request_hours + 1e-9))
         self.request_carry_hours -= served * lv.collateral_request_hours
@@ -464,12 +478,14 @@ class SalesMarketingModel(mesa.Model):
             leads.stage[idx] = Stage.LEAKED
             self.count("leaked", len(idx))
             return
-        share = np.cumsum(reps.hours_share)
+        # Leads go to reps at work today (to anyone if all are away on rotation).
+        weight = reps.hours_share * reps.present if reps.present.any() else reps.hours_share
+        share = np.cumsum(weight)
         owner = np.searchsorted(share, self.leads.u_owner[idx] * share[-1], side="right")
         leads.owner[idx] = owner
         leads.routed_day[idx] = self.day
         created = leads.created_hour[idx]
-        if lv.routing_interval_hours > 0:
+        if lv.routing_interval_hours > MIN_ROUTING_INTERVAL_HOURS:
             interval = lv.routing_interval_hours
             batch_time = np.ceil(created / interval) * interval
             created = np.where(reps.is_hybrid[owner], created, batch_time)
@@ -579,8 +595,10 @@ class SalesMarketingModel(mesa.Model):
     def _record_attempts(self, idx, when, first, marketing, reached, qualified) -> None:
         leads, reps = self.leads, self.reps
         owner = leads.owner[idx]
-        self.count("sals", (reached & marketing).sum())
-        self.count("sqls", (qualified & marketing).sum())
+        # SALs and SQLs count in the period their MQL was handed over (its cohort), so each
+        # period's MQL->SAL and SAL->SQL are true shares of that period's MQLs.
+        self._count_cohort("sals", leads.routed_day[idx[reached & marketing]])
+        self._count_cohort("sqls", leads.routed_day[idx[qualified & marketing]])
         self.count("sourced_sqls", (qualified & ~marketing).sum())
         self.count("first_contacts", (first & marketing).sum())
         size = reps.size
@@ -804,4 +822,5 @@ def attempt_times(
 
 def beta_from_uniform(u: np.ndarray, mean: float, concentration: float) -> np.ndarray:
     """Beta(mean, concentration) by inversion, so a lead's fit uses exactly one uniform."""
+    mean = min(max(mean, 1e-9), 1 - 1e-9)  # a mean of exactly 0 or 1 has no Beta distribution
     return betaincinv(mean * concentration, (1 - mean) * concentration, u)

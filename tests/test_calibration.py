@@ -1,0 +1,70 @@
+"""Calibration the defaults must meet (DESIGN.md section 4), measured on model output.
+
+Lead response decay (Oldroyd, McElheran and Elkington, HBR 2011): contacting a lead within an hour
+made qualification ~7x as likely as an hour later (1-2 h) and ~60x as likely as after 24 h or
+more; reproduce both within a factor of 1.5. Oldroyd pooled many companies with different response
+habits, so the measurement pools runs of the `defined` company whose reps react at different speeds
+(no SLA, so their own reaction time decides).
+
+Funnel of a typical (`defined`) company: MQL->SAL 40-60%, SAL->SQL 50-70%, SQL->won 20-30%.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import cached_summary, run
+
+from sim.metrics import response_decay
+from sim.params import Params
+
+TOLERANCE = 1.5
+LATENCIES_HOURS = (0.2, 1.0, 4.0, 16.0, 40.0)
+DECAY_SEEDS = tuple(range(1, 9))  # 2 seeds leave the 1-2 h bin with ~50 qualified leads: ratio SE ~14%
+DECAY_DAYS = 250
+FUNNEL_SEEDS = (1, 2, 3, 4)
+FUNNEL_DAYS = 500
+FUNNEL = {"mql_to_sal": (0.40, 0.60), "sal_to_sql": (0.50, 0.70), "sql_to_won": (0.20, 0.30)}
+
+
+@pytest.fixture(scope="module")
+def decay() -> dict[str, float]:
+    tables = [
+        run(
+            {"sla_first_contact_hours": 0.0, "rep_response_latency_hours": latency},
+            seed,
+            DECAY_DAYS,
+            "defined",
+        ).leads
+        for latency in LATENCIES_HOURS
+        for seed in DECAY_SEEDS
+    ]
+    return response_decay(*tables)
+
+
+def test_response_decay_bins_hold_enough_leads(decay):
+    """Each response-time bin has enough contacted leads for its rate to mean something."""
+    for name in ("within_1h", "1_to_2h", "24h_plus"):
+        assert decay[f"n_{name}"] >= 2000, name
+
+
+@pytest.mark.parametrize(("ratio", "target"), [("ratio_1h_vs_1_2h", 7.0), ("ratio_1h_vs_24h_plus", 60.0)])
+def test_response_decay_reproduces_oldroyd(decay, ratio, target):
+    """Qualification within 1 h vs later reproduces Oldroyd's ratio within a factor of 1.5."""
+    assert target / TOLERANCE <= decay[ratio] <= target * TOLERANCE, f"{ratio} = {decay[ratio]:.2f}"
+
+
+@pytest.mark.parametrize(("rate", "bounds"), FUNNEL.items(), ids=list(FUNNEL))
+def test_defined_funnel_is_plausible(rate, bounds):
+    """The defined company's funnel stage rate, averaged over seeds, lies in the benchmark range."""
+    value = np.mean([cached_summary({}, seed, FUNNEL_DAYS, "defined")[rate] for seed in FUNNEL_SEEDS])
+    low, high = bounds
+    assert low <= value <= high, f"{rate} = {value:.3f}"
+
+
+def test_default_team_size_and_budget_share():
+    """Defaults: about 20 reps and 6 marketers; marketing spend is a set share of the revenue target."""
+    p = Params()
+    assert (p.levers.n_reps, p.levers.n_marketers) == (20, 6)
+    spend = cached_summary({}, 1, 250)["marketing_spend"]
+    assert spend == pytest.approx(p.levers.marketing_budget_share * p.market.revenue_target_per_year)
