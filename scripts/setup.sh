@@ -3,7 +3,7 @@
 #
 # - Creates .venv with Python >= 3.12 if it is missing. `python` from the project root is tried
 #   first: pyenv's shim picks the version in .python-version. Set PYTHON=/path/to/python to choose.
-# - Installs the project with its test and dev extras, only when pyproject.toml (or the Python
+# - Installs the project with its test, dev, dashboard and dask extras, only when pyproject.toml (or the Python
 #   in .venv) changed since the last install, so a repeat run takes a fraction of a second.
 set -euo pipefail
 
@@ -46,6 +46,6 @@ fi
 wanted="$(cat pyproject.toml <(.venv/bin/python --version 2>&1) | sha256sum | cut -d' ' -f1)"
 if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$wanted" ]; then
     echo "Installing the project and its dependencies into .venv"
-    .venv/bin/python -m pip install -q -e ".[test,dev]"
+    .venv/bin/python -m pip install -q -e ".[test,dev,dashboard,dask]"
     echo "$wanted" >"$STAMP"
 fi

@@ -1,0 +1,112 @@
+"""Take the README's screenshot of the dashboard: docs/dashboard.png.
+
+Starts `run.py dashboard segregated --compare integrated`, opens it in Debian's headless Chromium
+(Playwright, no downloaded browser), runs a working year and saves the page. Needs the `dashboard`
+extra and the `chromium` package::
+
+    .venv/bin/python scripts/screenshot_dashboard.py [--out docs/dashboard.png] [--days 250]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1600, "height": 1180}  # the sidebar's top and all six panels
+SHIM = (
+    "import sys\n"
+    "from sim import cli\n"
+    "from sim.cli_dashboard import register_dashboard\n"
+    "if register_dashboard not in cli.REGISTRARS:\n"
+    "    cli.REGISTRARS.append(register_dashboard)\n"
+    "sys.exit(cli.main(sys.argv[1:]))\n"
+)
+
+
+def start_server(port: int) -> subprocess.Popen:
+    """The dashboard with two structures side by side, as a manager would open it."""
+    command = [sys.executable, "-c", SHIM, "dashboard", "segregated", "--compare", "integrated"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([*command, "--seed", "1", "--port", str(port)], cwd=ROOT, env=env)
+    url = f"http://127.0.0.1:{port}/"
+    for _ in range(180):
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return proc
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise SystemExit(f"dashboard did not start at {url}")
+
+
+def shoot(url: str, out: Path, days: int) -> None:
+    """Step a working year in 21-day steps and save the viewport."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport=VIEWPORT)
+        page.set_default_timeout(120_000)
+        page.goto(url)
+        step = page.get_by_role("button", name="Step", exact=True)
+        step.wait_for()
+        page.locator(".v-input", has_text="Days per step").get_by_role("slider").focus()
+        for _ in range(16):  # 5 -> 21 working days: a month per press
+            page.keyboard.press("ArrowRight")
+        page.locator(".v-label", has_text="Days per step: 21").wait_for()
+        while current_day(page) < days:
+            before = current_day(page)
+            step.click()
+            page.wait_for_function(
+                f"() => !document.querySelector('.sim-status').innerText.includes('Day {before} ')"
+            )
+        page.wait_for_timeout(1500)  # let the last images paint
+        page.screenshot(path=str(out))
+        browser.close()
+
+
+def current_day(page) -> int:
+    """The working day the page's status line shows."""
+    return int(re.search(r"Day (\d+)", page.locator(".sim-status").inner_text()).group(1))
+
+
+def main() -> int:
+    """Parse options, serve, shoot, stop the server."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "dashboard.png")
+    parser.add_argument("--days", type=int, default=250, help="working days to run before the shot")
+    args = parser.parse_args()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = start_server(port)
+    try:
+        shoot(f"http://127.0.0.1:{port}/", args.out, args.days)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    print(args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
