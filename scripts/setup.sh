@@ -3,8 +3,8 @@
 #
 # - Creates .venv with Python >= 3.12 if it is missing. `python` from the project root is tried
 #   first: pyenv's shim picks the version in .python-version. Set PYTHON=/path/to/python to choose.
-# - Installs the project with its test, dev, dashboard and dask extras, only when pyproject.toml (or the Python
-#   in .venv) changed since the last install, so a repeat run takes a fraction of a second.
+# - Installs the project with its test, dev, dashboard and dask extras, only when pyproject.toml
+#   (or the Python in .venv) changed since the last install, so a repeat run takes a fraction of a second.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -23,6 +23,7 @@ from typing import Any
 from sim.api import PERIODS, check_run_args, resolve_scenario, run
 from sim.cli_compare import register_compare
 from sim.cli_dashboard import register_dashboard
+from sim.cli_sweep import register_sensitivity, register_sweep
 from sim.params import ParameterError
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -224,7 +225,14 @@ def handle_scenarios(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------- entry point
-REGISTRARS: list[Registrar] = [register_run, register_scenarios, register_compare, register_dashboard]
+REGISTRARS: list[Registrar] = [
+    register_run,
+    register_scenarios,
+    register_compare,
+    register_sweep,
+    register_sensitivity,
+    register_dashboard,
+]
 
 
 class _CommandListFormatter(argparse.HelpFormatter):

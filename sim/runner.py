@@ -115,8 +115,9 @@ class ResultStore:
     written under a temporary name and renamed.
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, chunk_runs: int = CHUNK_RUNS) -> None:
         self.folder = Path(folder)
+        self.chunk_runs = chunk_runs
         for sub in (SUMMARY_DIR, SERIES_DIR, FAILURE_DIR):
             (self.folder / sub).mkdir(parents=True, exist_ok=True)
         self._pending: list[RunOutcome] = []
@@ -141,7 +142,7 @@ class ResultStore:
         stale = self.folder / FAILURE_DIR / f"{outcome.spec.run_id}.txt"
         stale.unlink(missing_ok=True)  # a resumed run that now succeeded
         self._pending.append(outcome)
-        if len(self._pending) >= CHUNK_RUNS:
+        if len(self._pending) >= self.chunk_runs:
             self.flush()
 
     def flush(self) -> None:
@@ -153,7 +154,8 @@ class ResultStore:
             [_labelled(o.timeseries, o.spec.labels()) for o in self._pending], ignore_index=True
         )
         name = f"chunk-{self._chunk:06d}.parquet"
-        atomic_write(self.folder / SERIES_DIR / name, lambda tmp: series.to_parquet(tmp, index=False))
+        if not series.empty:  # runs that record no time series (sweeps with period "none")
+            atomic_write(self.folder / SERIES_DIR / name, lambda tmp: series.to_parquet(tmp, index=False))
         # The summary chunk goes last: its presence is what marks these runs as done.
         atomic_write(self.folder / SUMMARY_DIR / name, lambda tmp: summaries.to_parquet(tmp, index=False))
         self._chunk += 1
@@ -213,12 +215,16 @@ def run_batch(
     in_flight: int = 8,
     on_done: Callable[[RunOutcome], None] | None = None,
     retries: int = 0,
+    task: Callable[[RunSpec], RunOutcome] = execute_run,
 ) -> int:
     """Run every spec not already in the store; return how many failed.
 
     Specs are submitted lazily, at most `in_flight` at a time, so the driver's memory does not
     grow with the number of runs. `retries` re-submits a run whose worker died (the executor
-    raised, as opposed to the model raising, which is recorded as a failure).
+    raised, as opposed to the model raising, which is recorded as a failure). `task` replaces
+    `execute_run` (it must be picklable, e.g. a module-level function or a `functools.partial`
+    of one), for callers that keep only some columns of each run. Finished runs are flushed
+    even when the batch stops early (Ctrl-C, a broken pool), so a resume loses only runs in flight.
     """
     done = store.finished_ids()
     todo: Iterator[RunSpec] = (s for s in specs if s.run_id not in done)
@@ -226,25 +232,27 @@ def run_batch(
     running: dict[Future, tuple[RunSpec, int]] = {}
 
     def submit(spec: RunSpec, attempt: int) -> None:
-        running[executor.submit(execute_run, spec)] = (spec, attempt)
+        running[executor.submit(task, spec)] = (spec, attempt)
 
-    for spec in _take(todo, in_flight):
-        submit(spec, 0)
-    while running:
-        finished, _ = wait(running, return_when=FIRST_COMPLETED)
-        for future in finished:
-            spec, attempt = running.pop(future)
-            outcome = _outcome(future, spec)
-            if outcome.error is not None and _worker_died(future) and attempt < retries:
-                submit(spec, attempt + 1)
-                continue
-            failed += outcome.error is not None
-            store.add(outcome)
-            if on_done is not None:
-                on_done(outcome)
-            for nxt in _take(todo, 1):
-                submit(nxt, 0)
-    store.flush()
+    try:
+        for spec in _take(todo, in_flight):
+            submit(spec, 0)
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                spec, attempt = running.pop(future)
+                outcome = _outcome(future, spec)
+                if outcome.error is not None and _worker_died(future) and attempt < retries:
+                    submit(spec, attempt + 1)
+                    continue
+                failed += outcome.error is not None
+                store.add(outcome)
+                if on_done is not None:
+                    on_done(outcome)
+                for nxt in _take(todo, 1):
+                    submit(nxt, 0)
+    finally:
+        store.flush()
     return failed
 
 

@@ -1,0 +1,114 @@
+"""Peak memory of a sweep's driver process as the number of runs grows (bounded memory, issue 4).
+
+Run on demand (not part of the tests): `.venv/bin/python benchmarks/bench_sweep_memory.py`.
+Each size runs the real `sweep` command (the same code path as `python run.py sweep`: lazy run
+specs, at most 2 x workers runs in flight, chunked streaming, chunk-by-chunk assembly, summary
+and plots) in a fresh child process on a grid of two levers, with short runs (5 working days)
+so that 10,000 runs take about a minute on 2 cores. The child reports its own peak resident
+set size (`resource.getrusage(RUSAGE_SELF).ru_maxrss`): the driver only, since pool workers are
+separate processes. It is read when every run has been streamed to disk (before the final tables
+are assembled) and at the end of the whole command (assembly, summary and plots included). If
+memory grew with the runs, the 10,000-run peaks would be far above the 1,000-run ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SPEC = """
+name = "memory_bench"
+scenario = "defined"
+design = "grid"
+replications = 1
+days = {days}
+period = "week"
+kpis = ["revenue", "leakage_share"]
+[parameters]
+rep_response_latency_hours = {latency}
+meeting_hours_per_week = {meetings}
+"""
+MEETINGS = [round(0.2 * i, 1) for i in range(100)]  # 100 values in [0, 19.8]
+
+
+def write_spec(folder: Path, runs: int, days: int) -> Path:
+    """A two-lever grid of `runs` points (a multiple of 100), one replication each."""
+    latency = [round(0.1 + 0.05 * i, 2) for i in range(runs // len(MEETINGS))]  # within [0, 40]
+    path = folder / "memory_bench.toml"
+    path.write_text(SPEC.format(days=days, latency=latency, meetings=MEETINGS), encoding="utf-8")
+    return path
+
+
+def peak_mib() -> float:
+    """This process's peak resident set size so far (ru_maxrss is in KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(runs: int, days: int, workers: int) -> None:
+    """Run the sweep command in this process and print its peak RSS as JSON.
+
+    The peak is read just before the final tables are assembled (every run submitted, received
+    and streamed to disk) and again at the end of the command.
+    """
+    import sim.sweep
+    from sim import cli
+    from sim.cli_sweep import register_sweep
+
+    streamed: list[float] = []
+    assemble = sim.sweep.assemble
+
+    def measured_assemble(*args, **kwargs):
+        streamed.append(peak_mib())
+        return assemble(*args, **kwargs)
+
+    sim.sweep.assemble = measured_assemble
+    if register_sweep not in cli.REGISTRARS:
+        cli.REGISTRARS.append(register_sweep)
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = write_spec(Path(tmp), runs, days)
+        start = time.perf_counter()
+        code = cli.main(["sweep", str(spec), "--workers", str(workers), "--out", tmp, "--quiet"])
+        seconds = time.perf_counter() - start
+        folders = list(Path(tmp).glob("sweep-*"))
+        chunks = len(list((folders[0] / "runs").glob("chunk-*.parquet"))) if folders else 0
+    row = {"runs": runs, "exit": code, "seconds": seconds, "chunks": chunks}
+    print(json.dumps(row | {"running_mib": streamed[0], "peak_mib": peak_mib()}))
+
+
+HEADER = ("runs", "seconds", "runs/s", "chunks", "peak RSS: running", "whole command")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000], help="runs per sweep (x100)")
+    parser.add_argument("--days", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.days, args.workers)
+        return
+    machine = f"{platform.machine()}, Python {platform.python_version()}"
+    print(f"machine: {machine}, {args.workers} workers, {args.days}-day runs")
+    print("  ".join(f"{h:>18}" if i > 3 else f"{h:>8}" for i, h in enumerate(HEADER)))
+    for runs in args.sizes:
+        command = [sys.executable, __file__, "--child", str(runs), "--days", str(args.days)]
+        done = subprocess.run(
+            [*command, "--workers", str(args.workers)], capture_output=True, text=True, check=True
+        )
+        row = json.loads(done.stdout.strip().splitlines()[-1])
+        assert row["exit"] == 0, done.stderr
+        cells = [f"{row['runs']:,}", f"{row['seconds']:.1f}", f"{row['runs'] / row['seconds']:.0f}"]
+        cells += [str(row["chunks"]), f"{row['running_mib']:.0f} MiB", f"{row['peak_mib']:.0f} MiB"]
+        print("  ".join(f"{c:>18}" if i > 3 else f"{c:>8}" for i, c in enumerate(cells)))
+
+
+if __name__ == "__main__":
+    main()
