@@ -24,7 +24,6 @@ from pandas.testing import assert_frame_equal
 
 import sim.executors
 from sim import cli
-from sim.cli_sweep import register_sweep
 from sim.experiment import load_experiment
 from sim.params import ParameterError
 from sim.runner import SUMMARY_DIR, default_executor
@@ -36,7 +35,6 @@ SHIM = (
     "import sys\n"
     "from sim import cli\n"
     "from sim.cli_sweep import register_sweep\n"
-    "cli.REGISTRARS.append(register_sweep)\n"
     "sys.exit(cli.main(sys.argv[1:]))\n"
 )
 SPEC = """
@@ -84,7 +82,6 @@ def assert_same_tables(folder: Path, reference: Path) -> None:
 
 # ---------------------------------------------------------------------- LocalCluster
 def test_local_dask_cluster_gives_the_local_pool_tables(spec, reference, tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(cli, "REGISTRARS", [*cli.REGISTRARS, register_sweep])
     assert cli.main(["sweep", str(spec), "--dask-local", "2", "--out", str(tmp_path), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["finished"] == report["runs"] == 60
@@ -186,7 +183,6 @@ def wait_for_chunks(parent: Path, process: subprocess.Popen, n: int, timeout: fl
 # ---------------------------------------------------------------------- errors before any work
 def test_an_unreachable_scheduler_is_one_line_exit_2_and_writes_nothing(spec, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(sim.executors, "CONNECT_TIMEOUT_S", 1)
-    monkeypatch.setattr(cli, "REGISTRARS", [*cli.REGISTRARS, register_sweep])
     address = f"tcp://127.0.0.1:{free_port()}"
     code = cli.main(["sweep", str(spec), "--scheduler", address, "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err

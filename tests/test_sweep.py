@@ -15,7 +15,6 @@ from pandas.testing import assert_frame_equal
 
 import sim.sweep
 from sim import cli
-from sim.cli_sweep import register_sensitivity, register_sweep
 from sim.designs import design_points
 from sim.experiment import load_experiment
 from sim.runner import (
@@ -70,7 +69,6 @@ def write(folder: Path, text: str, name: str = "spec.toml") -> Path:
 @pytest.fixture
 def main(monkeypatch):
     """sim.cli.main in this process, with sweep and sensitivity registered."""
-    monkeypatch.setattr(cli, "REGISTRARS", [*cli.REGISTRARS, register_sweep, register_sensitivity])
     return lambda *args: cli.main([*map(str, args)])
 
 
