@@ -18,38 +18,13 @@ from pathlib import Path
 import pandas as pd
 
 from sim import stats
+from sim.metrics import KPI_COLUMNS
 from sim.params import ParameterError
 from sim.runner import ResultStore, RunOutcome, RunSpec, default_executor, replication_seeds, run_batch
 from sim.scenario import Scenario, load_scenario
 
-DEFAULT_KPIS: tuple[str, ...] = (
-    "revenue",
-    "deals_won",
-    "win_rate",
-    "inquiries",
-    "mqls",
-    "sals",
-    "sqls",
-    "opportunities",
-    "mql_to_sal",
-    "sal_to_sql",
-    "sql_to_won",
-    "median_response_hours",
-    "leakage_share",
-    "diy_assets",
-    "diy_hours",
-    "off_brand_share",
-    "content_used_share",
-    "brand_consistency",
-    "awareness",
-    "trust_sales_in_marketing",
-    "trust_marketing_in_sales",
-    "selling_time_share",
-    "marketing_spend",
-    "cac",
-    "marketing_sourced_revenue_share",
-    "pipeline_value",
-)
+# Every output column of DESIGN.md section 3, plus the funnel's stage conversion rates.
+DEFAULT_KPIS: tuple[str, ...] = (*KPI_COLUMNS, "mql_to_sal", "sal_to_sql", "sql_to_won")
 MAX_REPLICATIONS = 500
 
 
