@@ -95,3 +95,7 @@ def seed_mean(
 ) -> float:
     """One summary column averaged over seeds (NaN-aware), from the session cache."""
     return float(np.nanmean([cached_summary(overrides, s, days, scenario)[column] for s in seeds]))
+
+
+RUN_CLI = "import sys\nfrom sim import cli\nsys.exit(cli.main(sys.argv[1:]))\n"
+"""A script that runs the command line in a subprocess (python -c RUN_CLI ARGS...)."""

@@ -20,6 +20,7 @@ from pathlib import Path
 import distributed
 import pandas as pd
 import pytest
+from helpers import RUN_CLI
 from pandas.testing import assert_frame_equal
 
 import sim.executors
@@ -31,12 +32,7 @@ from sim.sweep import RUNS_FILE, SERIES_FILE, SUMMARY_FILE, run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 DASK = Path(sys.executable).parent / "dask"
-SHIM = (
-    "import sys\n"
-    "from sim import cli\n"
-    "from sim.cli_sweep import register_sweep\n"
-    "sys.exit(cli.main(sys.argv[1:]))\n"
-)
+SHIM = RUN_CLI  # the command line, run in a subprocess
 SPEC = """
 name = "on_dask"
 scenario = "defined"

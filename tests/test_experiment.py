@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import RUN_CLI
 
 from sim.designs import DESIGN, TORNADO_BASE, design_points, unit_sample
 from sim.experiment import Axis, ExperimentError, kpi_names, list_experiments, load_experiment
@@ -17,15 +18,7 @@ from sim.model import SalesMarketingModel
 from sim.params import ParameterError, Params, parameter_fields
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIM = (
-    "import sys\n"
-    "from sim import cli\n"
-    "from sim.cli_sweep import register_sensitivity, register_sweep\n"
-    "for r in (register_sweep, register_sensitivity):\n"
-    "    if r not in cli.REGISTRARS:\n"
-    "        cli.REGISTRARS.append(r)\n"
-    "sys.exit(cli.main(sys.argv[1:]))\n"
-)
+SHIM = RUN_CLI  # the command line, run in a subprocess
 
 GOOD = """
 scenario = "defined"

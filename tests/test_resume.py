@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from helpers import RUN_CLI
 from pandas.testing import assert_frame_equal
 
 from sim.experiment import load_experiment
@@ -19,15 +20,7 @@ from sim.runner import SUMMARY_DIR, SerialExecutor
 from sim.sweep import RUNS_FILE, SERIES_FILE, SUMMARY_FILE, run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIM = (
-    "import sys\n"
-    "from sim import cli\n"
-    "from sim.cli_sweep import register_sensitivity, register_sweep\n"
-    "for r in (register_sweep, register_sensitivity):\n"
-    "    if r not in cli.REGISTRARS:\n"
-    "        cli.REGISTRARS.append(r)\n"
-    "sys.exit(cli.main(sys.argv[1:]))\n"
-)
+SHIM = RUN_CLI  # the command line, run in a subprocess
 SPEC = """
 name = "kill_me"
 scenario = "aligned"
