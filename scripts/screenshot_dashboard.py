@@ -10,52 +10,15 @@ extra and the `chromium` package::
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
+import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from sim.dashboard_serve import CHROMIUM_ARGS, ROOT, serve
+
 VIEWPORT = {"width": 1600, "height": 1180}  # the sidebar's top and all six panels
-SHIM = (
-    "import sys\n"
-    "from sim import cli\n"
-    "from sim.cli_dashboard import register_dashboard\n"
-    "if register_dashboard not in cli.REGISTRARS:\n"
-    "    cli.REGISTRARS.append(register_dashboard)\n"
-    "sys.exit(cli.main(sys.argv[1:]))\n"
-)
-
-
-def start_server(port: int) -> subprocess.Popen:
-    """The dashboard with two structures side by side, as a manager would open it."""
-    command = [sys.executable, "-c", SHIM, "dashboard", "segregated", "--compare", "integrated"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([*command, "--seed", "1", "--port", str(port)], cwd=ROOT, env=env)
-    url = f"http://127.0.0.1:{port}/"
-    for _ in range(180):
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return proc
-        except OSError:
-            time.sleep(0.5)
-    proc.kill()
-    raise SystemExit(f"dashboard did not start at {url}")
 
 
 def shoot(url: str, out: Path, days: int) -> None:
@@ -63,7 +26,7 @@ def shoot(url: str, out: Path, days: int) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=list(CHROMIUM_ARGS))
         page = browser.new_page(viewport=VIEWPORT)
         page.set_default_timeout(120_000)
         page.goto(url)
@@ -95,15 +58,10 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "dashboard.png")
     parser.add_argument("--days", type=int, default=250, help="working days to run before the shot")
     args = parser.parse_args()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    proc = start_server(port)
-    try:
-        shoot(f"http://127.0.0.1:{port}/", args.out, args.days)
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "server.log"
+        with serve(["segregated", "--compare", "integrated", "--seed", "1"], log) as url:
+            shoot(url, args.out, args.days)
     print(args.out)
     return 0
 

@@ -13,40 +13,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from sim.dashboard_serve import CHROMIUM_ARGS, serve
+
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
-STARTUP_SECONDS = 90  # Solara, Mesa and matplotlib import in a fresh interpreter; slow on a busy CI box
 TIMEOUT_MS = 60_000
-# Runs `dashboard` through sim.cli.main whether or not sim/cli.py registers it yet.
-SHIM = (
-    "import sys\n"
-    "from sim import cli\n"
-    "from sim.cli_dashboard import register_dashboard\n"
-    "if register_dashboard not in cli.REGISTRARS:\n"
-    "    cli.REGISTRARS.append(register_dashboard)\n"
-    "sys.exit(cli.main(sys.argv[1:]))\n"
-)
 
 
 def chromium() -> str:
@@ -68,47 +44,16 @@ def chromium() -> str:
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_up(url: str, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"dashboard exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(f"dashboard did not answer at {url} within {STARTUP_SECONDS} s:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     """`python run.py dashboard --port N` in its own process; yields its URL and its output file."""
     chromium()
-    port = free_port()
     log = tmp_path_factory.mktemp("dashboard") / "server.log"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-c", SHIM, "dashboard", "--port", str(port), "--seed", "1"]
-    with log.open("w") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
     try:
-        wait_until_up(url, proc, log)
-        yield url, log
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        with serve(["--seed", "1"], log) as url:
+            yield url, log
+    except RuntimeError as err:
+        pytest.fail(str(err))
 
 
 def is_local(url: str) -> bool:
@@ -146,7 +91,7 @@ def test_dashboard_in_headless_chromium(server):
     failures: list[str] = []
     errors: list[str] = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=chromium(), args=list(CHROMIUM_ARGS))
         try:
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
             page.set_default_timeout(TIMEOUT_MS)
