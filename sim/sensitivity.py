@@ -92,11 +92,7 @@ def _sobol(experiment: Experiment, kpi: str, y: np.ndarray) -> pd.DataFrame:
             conf_level=CONF_LEVEL,
             seed=experiment.analysis_seed,
         )
-    columns = ("S1", "S1_conf", "ST", "ST_conf")
-    frame = pd.DataFrame({c: np.asarray(result[c], dtype=float) for c in columns})
-    frame.insert(0, "parameter", problem["names"])
-    frame.insert(0, "kpi", kpi)
-    return frame
+    return _indices_table(kpi, problem["names"], result, ("S1", "S1_conf", "ST", "ST_conf"))
 
 
 def _morris(experiment: Experiment, kpi: str, x: np.ndarray, y: np.ndarray) -> pd.DataFrame:
@@ -114,9 +110,13 @@ def _morris(experiment: Experiment, kpi: str, x: np.ndarray, y: np.ndarray) -> p
             num_levels=experiment.levels,
             seed=experiment.analysis_seed,
         )
-    columns = ("mu", "mu_star", "mu_star_conf", "sigma")
+    return _indices_table(kpi, problem["names"], result, ("mu", "mu_star", "mu_star_conf", "sigma"))
+
+
+def _indices_table(kpi: str, names: list[str], result: dict, columns: tuple[str, ...]) -> pd.DataFrame:
+    """SALib's result as rows of (kpi, parameter, *columns): one table shape for both methods."""
     frame = pd.DataFrame({c: np.asarray(result[c], dtype=float) for c in columns})
-    frame.insert(0, "parameter", problem["names"])
+    frame.insert(0, "parameter", names)
     frame.insert(0, "kpi", kpi)
     return frame
 
