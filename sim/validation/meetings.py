@@ -41,47 +41,49 @@ def arm(hours: float) -> Arm:
     return Arm.of("defined", {"meeting_hours_per_week": hours})
 
 
+def grid(quick: bool) -> tuple[float, ...]:
+    """The meeting hours tried: fewer points at quick size."""
+    return QUICK_GRID_HOURS if quick else GRID_HOURS
+
+
 def design(quick: bool) -> Design:
     """One arm per grid point."""
-    return Design(tuple(arm(h) for h in GRID_HOURS), QUICK if quick else FULL)
+    return Design(tuple(arm(h) for h in grid(quick)), QUICK if quick else FULL)
 
 
 def curve(table: RunTable, quick: bool) -> list[stats.Interval]:
     """Mean revenue with its CI at each grid point."""
     size = QUICK if quick else FULL
-    return [stats.mean_ci(table.values(arm(h), size, "revenue")) for h in GRID_HOURS]
+    return [stats.mean_ci(table.values(arm(h), size, "revenue")) for h in grid(quick)]
 
 
 def evaluate(table: RunTable, quick: bool, seed: int) -> list[Row]:
     """Where revenue peaks, and whether the peak beats no meetings and the most meetings."""
-    size = QUICK if quick else FULL
     means = [iv.mean for iv in curve(table, quick)]
+    return optimum_rows(table, QUICK if quick else FULL, grid(quick), means)
+
+
+def optimum_rows(table: RunTable, size: Size, hours: tuple[float, ...], means: list[float]) -> list[Row]:
+    """The argmax row, then the paired comparisons of the peak with both ends of the grid."""
     best = int(np.nanargmax(means))
-    return optimum_rows(table, size, best, means)
-
-
-def optimum_rows(table: RunTable, size: Size, best: int, means: list[float]) -> list[Row]:
-    """The argmax row, the two paired comparisons of the peak, and the curve as information."""
-    peak = GRID_HOURS[best]
-    interior = 0 < best < len(GRID_HOURS) - 1
+    peak = hours[best]
+    interior = 0 < best < len(hours) - 1
+    curve_note = ", ".join(f"{h:g} h {m / 1e6:.2f}M" for h, m in zip(hours, means, strict=True))
     rows = [
         Row(
             NAME,
             "best meeting hours per week (argmax of revenue)",
             SHORT_SOURCE,
-            f"interior: above {GRID_HOURS[0]:g} h and below {GRID_HOURS[-1]:g} h",
+            f"interior: above {hours[0]:g} h and below {hours[-1]:g} h",
             peak,
             float("nan"),
             float("nan"),
             verdict(interior),
-            "grid "
-            + ", ".join(f"{h:g}" for h in GRID_HOURS)
-            + " h; mean revenue "
-            + ", ".join(f"{m / 1e6:.2f}M" for m in means),
+            f"mean revenue: {curve_note}",
             size.replications,
         )
     ]
-    for end in (GRID_HOURS[0], GRID_HOURS[-1]):
+    for end in (hours[0], hours[-1]):
         a, b = table.paired(arm(end), arm(peak), size, "revenue")
         rows.append(
             difference_row(
