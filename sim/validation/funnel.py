@@ -51,7 +51,7 @@ def band_row(label: str, low: float, high: float, values) -> Row:
     iv = stats.mean_ci(values)
     ok = low <= iv.mean <= high
     note = "plausibility band; mean over replications, Student t CI"
-    target = f"{100 * low:.0f}-{100 * high:.0f} %"
+    target = f"{low:.2f}-{high:.2f} (share)"
     return Row(NAME, label, SHORT_SOURCE, target, iv.mean, iv.low, iv.high, verdict(ok), note, iv.n)
 
 

@@ -206,7 +206,7 @@ def expectation_row(e: Expectation, a, b) -> Row:
         note += "; known limit (ODD section 10): follow-up of inbound leads is nearly inert"
     return difference_row(
         NAME,
-        f"{MECHANISMS[e.mechanism]}: {e.column} {arrow}",
+        f"{MECHANISMS[e.mechanism].split(' ', 1)[0]} {e.mechanism}: {e.column} {arrow} ({e.note})",
         SHORT_SOURCE,
         f"B - A {'>' if e.direction == UP else '<'} 0 (95% CI excludes zero)",
         a,
