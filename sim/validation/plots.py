@@ -85,7 +85,14 @@ def plot_meetings(hours: Sequence[float], curve: Sequence[Interval], path: Path)
     high = np.array([iv.high for iv in curve]) / 1e6
     fig = _figure((8, 4.8))
     ax = fig.subplots()
-    ax.fill_between(hours, low, high, color="tab:green", alpha=0.2, label="95% CI over replications")
+    ax.fill_between(
+        hours,
+        low,
+        high,
+        color="tab:green",
+        alpha=0.2,
+        label="95% CI of each mean (the checks use paired differences)",
+    )
     ax.plot(hours, means, "o-", color="tab:green", label="mean revenue")
     best = int(np.nanargmax(means))
     ax.plot([hours[best]], [means[best]], "*", color="black", markersize=14, label=f"best: {hours[best]:g} h")
