@@ -24,6 +24,7 @@ from sim.api import PERIODS, check_run_args, resolve_scenario, run
 from sim.cli_compare import register_compare
 from sim.cli_dashboard import register_dashboard
 from sim.cli_sweep import register_sensitivity, register_sweep
+from sim.cli_validate import register_validate
 from sim.params import ParameterError
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -231,6 +232,7 @@ REGISTRARS: list[Registrar] = [
     register_compare,
     register_sweep,
     register_sensitivity,
+    register_validate,
     register_dashboard,
 ]
 
