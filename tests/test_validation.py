@@ -59,14 +59,20 @@ def test_every_mechanism_has_a_direction_row():
     assert {e.mechanism for e in mechanisms.HEADLINE} == set(MECHANISMS)
 
 
-def test_each_pattern_passes_at_quick_size_except_known_limits(suite):
-    mechanism_rows = [r for r in suite.rows if r.pattern == "mechanisms"]
-    known = {r.check for r, e in zip(mechanism_rows, mechanisms.HEADLINE, strict=True) if e.known_limit}
+def test_each_pattern_passes_at_quick_size(suite):
     for row in suite.rows:
-        if row.status == INFO:
-            continue
-        expected = FAIL if row.check in known else PASS
-        assert row.status == expected, f"{row.pattern}: {row.check}: {row.value} [{row.note}]"
+        if row.status != INFO:
+            assert row.status == PASS, f"{row.pattern}: {row.check}: {row.value} [{row.note}]"
+    assert suite.all_passed
+
+
+def test_known_limits_are_shown_as_info(suite):
+    mechanism_rows = [r for r in suite.rows if r.pattern == "mechanisms"]
+    known = [r for r, e in zip(mechanism_rows, mechanisms.HEADLINE, strict=True) if e.known_limit]
+    assert known, "the follow-up SAL row is a known limit"
+    for row in known:
+        assert row.status == INFO and "shown, not checked" in row.note
+        assert row.value == row.value  # a number: the trade-off is measured, only not counted
 
 
 def test_shared_arms_run_once(suite):
