@@ -57,7 +57,7 @@ SUPERSEDED: dict[str, str] = {"mqls_per_month": "inquiries_per_month", "win_rate
 LOG_SCALE: dict[str, float] = {"rep_response_latency_hours": 0.02}
 """Parameters searched on a log scale, with the lower bound used instead of 0 (1.2 minutes)."""
 VOLUME_SEARCH_FACTOR = 4.0  # cost_per_inquiry is searched within x/÷ 4 of the volume-matching guess
-DIFF_STEP = 0.02  # finite-difference step on the [0, 1] scale: 2% of a parameter's search range
+DIFF_STEP = 0.05  # finite-difference step on the [0, 1] scale: 5% of a parameter's search range
 STEP_TOL = 1e-3  # a step below 0.1% of every search range changes nothing that CRN can resolve
 MATCH_SE = 0.1  # stop when every moment is within a tenth of its SE (further steps chase noise)
 PENALTY = 1e4  # residual of a moment the simulation could not measure (e.g. no MQLs at all)

@@ -57,8 +57,8 @@ class Mapping:
     name: str
     columns: dict[str, str]  # canonical name -> the export's column header
     datetime_format: str  # strftime pattern, or "ISO8601"
-    stages: dict[str, str]  # export value (casefolded) -> canonical stage
-    sources: dict[str, str]  # export value (casefolded) -> marketing | sales
+    stages: dict[str, str]  # export value -> canonical stage (matched ignoring case and spaces around)
+    sources: dict[str, str]  # export value -> marketing | sales
     won_true: tuple[str, ...] = WON_TRUE
     won_false: tuple[str, ...] = WON_FALSE
     business_hours: bool = True  # False: plain elapsed hours
@@ -124,7 +124,7 @@ def _value_map(where: str, name: str, table: Any, allowed: tuple[str, ...]) -> d
                 f"unknown value {value!r}{suggest(str(value), allowed)}",
                 ", ".join(allowed),
             )
-        out[key.strip().casefold()] = value
+        out[key.strip()] = value
     return out
 
 
@@ -270,7 +270,7 @@ def _not_before(where: str, created: pd.Series, later: pd.Series, column: str, c
 
 def _mapped(where: str, raw: pd.DataFrame, column: str, values: dict[str, str], what: str) -> pd.Series:
     key = raw[column].str.strip().str.casefold()
-    mapped = key.map(values)
+    mapped = key.map({k.casefold(): v for k, v in values.items()})
     if mapped.isna().any():
         i = int(np.flatnonzero(mapped.isna().to_numpy())[0])
         allowed = ", ".join(repr(v) for v in values)
@@ -337,9 +337,14 @@ def response_hours(leads: pd.DataFrame, mapping: Mapping) -> np.ndarray:
 
 
 def window_months(leads: pd.DataFrame, mapping: Mapping) -> float:
-    """Months of 250/12 working days from the first to the last creation day (inclusive)."""
-    first = np.datetime64(leads["created"].min(), "D")
-    last = np.datetime64(leads["created"].max(), "D")
+    """Months of 250/12 working days from the first to the last creation day (inclusive).
+
+    Marketing leads set the window when there are any: inquiries arrive every working day, while
+    a rep's prospect may be logged the next morning.
+    """
+    marketing = leads[leads["marketing"]] if leads["marketing"].any() else leads
+    first = np.datetime64(marketing["created"].min(), "D")
+    last = np.datetime64(marketing["created"].max(), "D")
     days = np.busday_count(first, last + np.timedelta64(1, "D"), weekmask=mapping.weekmask)
     return max(int(days), 1) / WORKING_DAYS_PER_MONTH
 
@@ -420,3 +425,68 @@ def load_crm(path: str | Path, mapping_path: str | Path) -> Observed:
             "moments": {k: {"value": m.value, "n": m.n} for k, m in moments.items()},
         },
     )
+
+
+# ---------------------------------------------------------------------- synthetic exports
+MODEL_STAGES: dict[int, str] = {
+    0: "inquiry",  # NURTURE
+    1: "mql",  # QUEUED
+    2: "mql",  # REJECTED
+    3: "mql",  # LEAKED
+    4: "mql",  # UNRESPONSIVE
+    5: "sal",  # DISQUALIFIED: reached, did not qualify
+    6: "sql",
+    7: "opportunity",
+    8: "won",
+    9: "lost",
+}
+"""Canonical furthest stage of each sim.leads.Stage value (by number, to keep this module light)."""
+
+
+def export_from_leads(
+    leads: Any, hours_per_day: float, mapping: Mapping, start: str = "2025-01-06"
+) -> pd.DataFrame:
+    """A CRM export of a finished run's leads, in the mapping's column names and values.
+
+    The inverse of `read_export`: lead-clock hour h is working day h // H from `start` (a
+    business day), at the mapping's day start plus h mod H. Used to make the example exports and
+    the recovery tests, so that an export's moments can be checked against the run's own.
+    """
+    n = leads.n
+    origin = np.datetime64(start, "D")
+
+    def stamp(hours: np.ndarray) -> pd.Series:
+        ok = np.isfinite(hours)
+        day = np.floor(np.where(ok, hours, 0) / hours_per_day).astype(np.int64)
+        date = np.busday_offset(origin, day, roll="forward", weekmask=mapping.weekmask)
+        within = np.where(ok, hours, 0) - day * hours_per_day
+        seconds = np.round((mapping.day_start_hour + within * mapping.hours_per_day / hours_per_day) * 3600)
+        times = date.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
+        text = pd.Series(times).dt.strftime(_strftime(mapping)).where(ok, "")
+        return text
+
+    stage = np.array([MODEL_STAGES[int(s)] for s in leads.stage], dtype=object)
+    stage = np.where((leads.source != 0) & (stage == "mql"), "inquiry", stage)  # prospects are no MQLs
+    if "sal" not in mapping.stages.values():  # a CRM without the stage records the next one down
+        stage = np.where(stage == "sal", "mql", stage)
+    inverse_stage = {v: k for k, v in reversed(mapping.stages.items())}
+    inverse_source = {v: k for k, v in reversed(mapping.sources.items())}
+    deal = np.isin(stage, ("sql", "opportunity", "won", "lost"))
+    closed_hours = np.where(leads.closed_day >= 0, (leads.closed_day + 1) * hours_per_day - 1e-6, np.nan)
+    cols = mapping.columns
+    table = {
+        cols["created"]: stamp(leads.created_hour),
+        cols["first_contact"]: stamp(leads.first_attempt_hour),
+        cols["stage"]: [inverse_stage[s] for s in stage],
+        cols["amount"]: np.where(deal, np.round(leads.value, 2).astype(str), ""),
+        cols["source"]: [inverse_source["marketing" if s == 0 else "sales"] for s in leads.source],
+    }
+    if "won" in cols:
+        table[cols["won"]] = np.where(stage == "won", mapping.won_true[0], mapping.won_false[0])
+    if "closed" in cols:
+        table[cols["closed"]] = stamp(closed_hours)
+    return pd.DataFrame(table).iloc[:n]
+
+
+def _strftime(mapping: Mapping) -> str:
+    return "%Y-%m-%d %H:%M:%S" if mapping.datetime_format == ISO else mapping.datetime_format

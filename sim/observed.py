@@ -131,7 +131,8 @@ def default_counts(funnel: dict[str, float], months: float) -> dict[str, float]:
 
     MQL->SAL rests on the MQLs of the window (the inquiries when only those are given, 100 a
     month when neither is); each later rate's denominator is the previous stage's count, closed
-    deals are taken as the SQL count, and the median response rests on the SALs. These are the
+    deals are taken as the SQL count, and the median response rests on the MQLs (most are
+    contacted). These are the
     counts a CRM export would give exactly; a file that knows better sets [sample_sizes].
     """
     inquiries = funnel.get("inquiries_per_month", math.nan) * months
@@ -149,7 +150,7 @@ def default_counts(funnel: dict[str, float], months: float) -> dict[str, float]:
         "sal_to_sql": sals,
         "sql_to_won": sqls,
         "win_rate": sqls,
-        "median_response_hours": base * funnel.get("mql_to_sal", 0.5),
+        "median_response_hours": base,
     }
 
 
