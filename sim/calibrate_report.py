@@ -63,8 +63,8 @@ def _comment(name: str, cal: Calibration) -> str:
     if estimate is not None:
         weak = ", weakly identified" if estimate.weak else ""
         return (
-            f"  # fitted: 95% CI {estimate.ci_low:.4g} to {estimate.ci_high:.4g} (SE {estimate.se:.3g}{weak}); "
-            f"{cal.base.name} has {estimate.base:.4g}"
+            f"  # fitted: 95% CI {estimate.ci_low:.4g} to {estimate.ci_high:.4g} "
+            f"(SE {estimate.se:.3g}{weak}); {cal.base.name} has {estimate.base:.4g}"
         )
     if name in cal.known:
         return "  # known for this company (observed figures, [known] or --set)"

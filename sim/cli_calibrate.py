@@ -77,7 +77,7 @@ def register_calibrate(subparsers: Any) -> None:
         "--max-evals",
         type=int,
         default=DEFAULT_MAX_EVALS,
-        help="parameter points the optimiser may evaluate, each a batch of replications (default: %(default)s)",
+        help="parameter points the optimiser may evaluate, each R runs (default: %(default)s)",
     )
     p.add_argument(
         "--starts",
@@ -121,7 +121,8 @@ def load_input(observed: Path, mapping: Path | None) -> Observed:
     if suffix == ".csv":
         if mapping is None:
             raise ParameterError(
-                f"{observed}: a CRM export needs --mapping; allowed: e.g. --mapping examples/crm/hubspot_mapping.toml"
+                f"{observed}: a CRM export needs --mapping; "
+                "allowed: e.g. --mapping examples/crm/hubspot_mapping.toml"
             )
         from sim.crm import load_crm
 
