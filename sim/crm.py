@@ -33,7 +33,7 @@ from sim.observed import (
     volume_moment,
 )
 from sim.params import ParameterError, suggest
-from sim.scenario import _label, _read_toml, scenario_error
+from sim.scenario import ScenarioError, _label, _read_toml, scenario_error
 
 STAGES: dict[str, int] = {"inquiry": 0, "mql": 1, "sal": 2, "sql": 3, "opportunity": 4, "won": 5, "lost": 5}
 SOURCES: tuple[str, ...] = ("marketing", "sales")
@@ -79,7 +79,10 @@ def load_mapping(path: str | Path) -> Mapping:
     where = _label(path)
     if not path.is_file():
         raise _error(where, None, "file not found", "an existing mapping .toml (see examples/crm/)")
-    doc = _read_toml(path)
+    try:
+        doc = _read_toml(path)
+    except ScenarioError as err:
+        raise CrmError(str(err)) from None
     for key in doc:
         if key not in MAPPING_KEYS:
             raise _error(where, key, f"unknown key{suggest(key, MAPPING_KEYS)}", ", ".join(MAPPING_KEYS))

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.params import ParameterError, parameter_fields, suggest
-from sim.scenario import _label, _read_toml, scenario_error
+from sim.scenario import ScenarioError, _label, _read_toml, scenario_error
 
 WORKING_DAYS_PER_MONTH = 250 / 12  # the model's year is 250 working days (sim.model)
 DEFAULT_MONTHS_OBSERVED = 12.0
@@ -187,7 +187,10 @@ def load_observed(path: str | Path) -> Observed:
     where = _label(path)
     if not path.is_file():
         raise _error(where, None, "file not found", "an existing .toml file of observed figures")
-    doc = _read_toml(path)
+    try:
+        doc = _read_toml(path)
+    except ScenarioError as err:
+        raise ObservedError(str(err)) from None
     _check_keys(where, doc)
     months = _number(where, "months_observed", doc.get("months_observed", DEFAULT_MONTHS_OBSERVED), 0.1, 1200)
     tables = {t: _table(where, t, doc.get(t, {})) for t in TABLES}
