@@ -77,11 +77,13 @@ MALFORMED = {
         ["row 2 (line 3), column 'Amount'", "negative amount '-50'", "a number >= 0"],
     ),
     "empty_file": ("", ["empty file"]),
-    "header_only": (HEADER, ["no data rows"]),
     "first_contact_before_creation": (
         HEADER + GOOD + GOOD + "2025-01-07 10:00:00,2025-01-07 08:00:00,Lead,,Paid Search,\n",
         ["row 3 (line 4), column 'Time of First Engagement'", "before the lead was created"],
     ),
+}
+IN_PROCESS = {  # the same checks, without paying for a subprocess each
+    "header_only": (HEADER, ["no data rows"]),
     "unknown_stage": (
         HEADER + GOOD.replace("Customer", "Evangelist"),
         ["row 1 (line 2), column 'Lifecycle Stage'", "unknown value 'Evangelist'", "allowed:"],
@@ -89,6 +91,11 @@ MALFORMED = {
     "unknown_source": (
         HEADER + GOOD.replace("Paid Search", "Carrier Pigeon"),
         ["row 1 (line 2), column 'Original Source'", "unknown value 'Carrier Pigeon'"],
+    ),
+    "unreadable_amount": (HEADER + GOOD.replace("12000", "12k"), ["cannot read '12k' as a number"]),
+    "bad_first_contact_date": (
+        HEADER + GOOD.replace("2025-01-06 09:40:00", "soon"),
+        ["row 1 (line 2), column 'Time of First Engagement': cannot read 'soon' as a date"],
     ),
 }
 
@@ -108,6 +115,19 @@ def test_malformed_export_is_one_error_line_exit_2_nothing_written(case, tmp_pat
     assert not out.exists()
 
 
+@pytest.mark.parametrize("case", list(IN_PROCESS))
+def test_malformed_export_names_row_and_column(case, tmp_path):
+    text, expected = IN_PROCESS[case]
+    export = tmp_path / "export.csv"
+    export.write_text(text, encoding="utf-8")
+    with pytest.raises(CrmError) as raised:
+        load_crm(export, HUBSPOT)
+    message = str(raised.value)
+    assert "\n" not in message
+    for part in expected:
+        assert part in message, message
+
+
 def test_csv_without_mapping_is_refused(tmp_path):
     done = calibrate_cli(CRM_DIR / "hubspot_export.csv", "--out", tmp_path / "out", cwd=tmp_path)
     assert done.returncode == 2 and "needs --mapping" in done.stderr
@@ -119,8 +139,16 @@ def test_csv_without_mapping_is_refused(tmp_path):
     [
         ('first_contact = "Time of First Engagement"', "", "columns.first_contact: missing"),
         ("[columns]", "[colums]", "colums: unknown key (did you mean 'columns'"),
-        ('"Customer" = "won"', '"Customer" = "wonn"', "stages.Customer: unknown value 'wonn' (did you mean 'won'?)"),
-        ('day_start = "09:00"', 'day_start = "9am"', "working_hours.day_start: cannot read '9am' as a time of day"),
+        (
+            '"Customer" = "won"',
+            '"Customer" = "wonn"',
+            "stages.Customer: unknown value 'wonn' (did you mean 'won'?)",
+        ),
+        (
+            'day_start = "09:00"',
+            'day_start = "9am"',
+            "working_hours.day_start: cannot read '9am' as a time of day",
+        ),
     ],
 )
 def test_bad_mapping_names_file_and_key(tmp_path, old, new, expected):

@@ -56,8 +56,14 @@ def write(tmp_path: Path, text: str) -> Path:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("[funnel]\nmql_to_sql = 0.5\n", ["client.toml: funnel.mql_to_sql: unknown key", "did you mean 'mql_to_sal'"]),
-        ("[funnel]\nmql_to_sal = 1.5\n", ["funnel.mql_to_sal: out of range: 1.5", "allowed: a number from 0 to 1"]),
+        (
+            "[funnel]\nmql_to_sql = 0.5\n",
+            ["client.toml: funnel.mql_to_sql: unknown key", "did you mean 'mql_to_sal'"],
+        ),
+        (
+            "[funnel]\nmql_to_sal = 1.5\n",
+            ["funnel.mql_to_sal: out of range: 1.5", "allowed: a number from 0 to 1"],
+        ),
         ('[funnel]\nmql_to_sal = "half"\n', ["funnel.mql_to_sal: wrong type"]),
         ("[team]\nn_reps = 2.5\n[funnel]\nmql_to_sal = 0.5\n", ["team.n_reps: not a whole number"]),
         ("mql_to_sal = 0.5\n", ["mql_to_sal: belongs in [funnel]"]),
