@@ -32,14 +32,14 @@ if TYPE_CHECKING:
     from sim.observed import Observed
 
 DEFAULT_BASE = "defined"  # the typical company of DESIGN.md section 4 (also sim.run's default)
+# As sim.calibrate.DEFAULT_* (kept here so that --help does not import scipy and pandas; tested).
+DEFAULT_REPLICATIONS, DEFAULT_DAYS, DEFAULT_MAX_EVALS, DEFAULT_STARTS = 4, 250, 40, 4
 MAX_REPLICATIONS = 200
 MAX_EVALS_LIMIT = 10_000
 
 
 def register_calibrate(subparsers: Any) -> None:
     """`calibrate OBSERVED`: fit behavioural parameters to observed figures or a CRM export."""
-    from sim.calibrate import DEFAULT_DAYS, DEFAULT_MAX_EVALS, DEFAULT_REPLICATIONS, DEFAULT_STARTS
-
     p = subparsers.add_parser(
         "calibrate",
         help="fit a scenario to a company's observed figures or CRM export",

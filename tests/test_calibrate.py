@@ -71,6 +71,14 @@ def fit():
     return calibrate(observed, base, replications=3, days=DAYS, seed=7, max_evals=30, starts=0, workers=2)
 
 
+def test_cli_defaults_are_the_fits_defaults():
+    import sim.calibrate as fit_module
+    import sim.cli_calibrate as command
+
+    for name in ("DEFAULT_REPLICATIONS", "DEFAULT_DAYS", "DEFAULT_MAX_EVALS", "DEFAULT_STARTS"):
+        assert getattr(command, name) == getattr(fit_module, name), name
+
+
 def test_one_parameter_per_moment():
     observed = observed_from_summary({k: 1.0 for k in _summary_keys()}, DAYS)
     moments = select_moments(observed)
