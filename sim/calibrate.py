@@ -363,8 +363,21 @@ def calibrate(
 
 
 def _fit(
-    observed, base, scenario, known, moments, names, seeds, days, max_evals, starts, executor, on_run, seed
-):
+    observed: Observed,
+    base: Scenario,
+    scenario: Scenario,
+    known: dict[str, Any],
+    moments: list[str],
+    names: list[str],
+    seeds: list[int],
+    days: int,
+    max_evals: int,
+    starts: int,
+    executor: Executor,
+    on_run: Callable[[], None] | None,
+    seed: int,
+) -> Calibration:
+    """Start points, the chord Gauss-Newton search, then SEs and the fit table at the best point."""
     probe = Simulator(scenario, [], moments, seeds, days, executor, max_evals, on_run)
     centre = volume_guess(probe, observed, moments) if "cost_per_inquiry" in names else None
     dims = [dimension(n, centre) for n in names]
@@ -388,7 +401,7 @@ def _fit(
     (rows,) = sim.evaluate([x_hat], force=True)
     spread = _variance_ratio(rows, se)
     estimates, condition = _estimates(dims, scenario, x_hat, jac, spread, observed.months, days, len(seeds))
-    fit = _fit_rows(moments, observed, rows)
+    fit = _fit_rows(moments, observed, rows, set(names))
     fitted = sim.values_at(x_hat)
     return Calibration(
         observed=observed,
@@ -426,7 +439,11 @@ def _nanmean(rows: np.ndarray) -> np.ndarray:
     return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
 
-def _jacobian(sim: Simulator, residuals, x: np.ndarray, *, force: bool = False) -> np.ndarray:
+Residuals = Callable[[np.ndarray], np.ndarray]
+"""Maps an R x M array of simulated moments to the M residuals in observed SEs."""
+
+
+def _jacobian(sim: Simulator, residuals: Residuals, x: np.ndarray, *, force: bool = False) -> np.ndarray:
     """Forward differences of the residuals, all p points in one batch (backward at the top)."""
     steps = np.where(x + DIFF_STEP <= 1.0, DIFF_STEP, -DIFF_STEP)
     points = [x.copy()]
@@ -439,7 +456,7 @@ def _jacobian(sim: Simulator, residuals, x: np.ndarray, *, force: bool = False) 
     return np.column_stack([(residuals(rows[j + 1]) - r0) / h for j, h in enumerate(steps)])
 
 
-def _optimise(sim: Simulator, residuals, x: np.ndarray) -> str:
+def _optimise(sim: Simulator, residuals: Residuals, x: np.ndarray) -> str:
     """Gauss-Newton with a frozen Jacobian (the chord method), bounded steps by lsq_linear.
 
     The moments are close to linear in the scaled parameters and the Jacobian changes little,
@@ -486,7 +503,14 @@ def _variance_ratio(rows: np.ndarray, se: np.ndarray) -> np.ndarray:
 
 
 def _estimates(
-    dims, scenario, x_hat, jac, spread, months, days, replications
+    dims: Sequence[Dimension],
+    scenario: Scenario,
+    x_hat: np.ndarray,
+    jac: np.ndarray,
+    spread: np.ndarray,
+    months: float,
+    days: int,
+    replications: int,
 ) -> tuple[list[Estimate], float]:
     """Sandwich SEs in scaled space, mapped to parameter units (delta method; CI by transform)."""
     tau = months * WORKING_DAYS_PER_MONTH / days
@@ -518,11 +542,12 @@ def _estimates(
     return out, condition
 
 
-def _fit_rows(moments: Sequence[str], observed: Observed, rows: np.ndarray) -> list[FitRow]:
+def _fit_rows(moments: Sequence[str], observed: Observed, rows: np.ndarray, fitted: set[str]) -> list[FitRow]:
     from sim.stats import mean_ci
 
     out = []
     for k, name in enumerate(moments):
         iv = mean_ci(rows[:, k])
-        out.append(FitRow(name, FIT_FOR[name], observed.moments[name], iv.mean, iv.low, iv.high))
+        parameter = FIT_FOR[name] if FIT_FOR[name] in fitted else f"{FIT_FOR[name]} (known)"
+        out.append(FitRow(name, parameter, observed.moments[name], iv.mean, iv.low, iv.high))
     return out

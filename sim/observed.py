@@ -109,8 +109,9 @@ class Observed:
 # ---------------------------------------------------------------------- standard errors
 def rate_moment(name: str, value: float, n: float) -> Moment:
     """A share with its binomial SE; a 0 or 1 share gets the SE of half a success (not 0)."""
-    p = min(max(value, 0.5 / n), 1 - 0.5 / n) if n > 1 else value
-    return Moment(name, value, math.sqrt(max(p * (1 - p), 0.0) / max(n, 1.0)), n)
+    count = max(n, 2.0)
+    p = min(max(value, 0.5 / count), 1 - 0.5 / count)
+    return Moment(name, value, math.sqrt(p * (1 - p) / count), n)
 
 
 def volume_moment(name: str, per_month: float, months: float) -> Moment:
