@@ -151,8 +151,8 @@ def handle_calibrate(args: argparse.Namespace) -> int:
     observed = load_input(args.observed, args.mapping)
     base = resolve_scenario(args.scenario)
     overrides = cli.parse_set(args.set)
-    known = {**resolve_known(observed, base.params.flat()), **overrides}
-    base.with_values(known, source=observed.source)  # every known value valid before any run
+    checked = base.with_values(overrides, source="--set")  # every known value valid before any run
+    checked.with_values(resolve_known(observed, base.params.flat()), source=observed.source)
     seed = draw_seed() if args.seed is None else args.seed
 
     from sim.calibrate import calibrate
