@@ -429,7 +429,7 @@ def _start_values(dims: Sequence[Dimension], scenario: Scenario, centre: float |
 def _sobol(dims: int, starts: int, seed: int) -> list[np.ndarray]:
     if starts <= 0:
         return []
-    sampler = qmc.Sobol(d=dims, scramble=True, seed=seed)
+    sampler = qmc.Sobol(d=dims, scramble=True, rng=seed)
     return list(sampler.random_base2(m=max(0, math.ceil(math.log2(starts)))))
 
 
