@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.api import PERIODS, check_run_args, resolve_scenario, run
+from sim.cli_calibrate import register_calibrate
 from sim.cli_compare import register_compare
 from sim.cli_dashboard import register_dashboard
 from sim.cli_sweep import register_sensitivity, register_sweep
@@ -233,6 +234,7 @@ REGISTRARS: list[Registrar] = [
     register_sweep,
     register_sensitivity,
     register_validate,
+    register_calibrate,
     register_dashboard,
 ]
 
