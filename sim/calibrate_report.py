@@ -27,6 +27,7 @@ from sim.output import (
     atomic_write_json,
     atomic_write_text,
     environment_metadata,
+    results_dir,
     scenario_metadata,
     utc_now,
 )
@@ -37,14 +38,7 @@ FILES: tuple[str, ...] = ("calibrated.toml", "fit.csv", "parameters.csv", "metad
 
 def default_calibrate_dir(name: str, seed: int, base: Path = RESULTS_DIR) -> Path:
     """`<base>/calibrate-<name>-<UTC yyyymmdd-HHMMSS>-seed<N>`, with -2, -3... if already taken."""
-    import re
-
-    label = re.sub(r"[^\w.-]+", "_", name)
-    path = Path(base) / f"calibrate-{label}-{utc_now().strftime('%Y%m%d-%H%M%S')}-seed{seed}"
-    candidate, n = path, 2
-    while candidate.exists():
-        candidate, n = path.with_name(f"{path.name}-{n}"), n + 1
-    return candidate
+    return results_dir("calibrate", name, seed, base)
 
 
 # ---------------------------------------------------------------------- calibrated.toml

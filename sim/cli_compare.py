@@ -127,16 +127,10 @@ def resolve_scenarios(names: Sequence[str]) -> list[Scenario]:
 
 def default_compare_dir(names: Sequence[str], seed: int, base: Path) -> Path:
     """`<base>/compare-<a>-vs-<b>-<UTC yyyymmdd-HHMMSS>-seed<N>`, with -2, -3... if taken."""
-    from sim.output import utc_now
+    from sim.output import results_dir
 
-    stamp = utc_now().strftime("%Y%m%d-%H%M%S")
     label = "-vs-".join(names) if len(names) <= MAX_FOLDER_NAMES else f"{len(names)}-scenarios"
-    label = re.sub(r"[^\w.-]+", "_", label)
-    path = Path(base) / f"compare-{label}-{stamp}-seed{seed}"
-    candidate, n = path, 2
-    while candidate.exists():
-        candidate, n = path.with_name(f"{path.name}-{n}"), n + 1
-    return candidate
+    return results_dir("compare", label, seed, base)
 
 
 # ---------------------------------------------------------------------- handler

@@ -85,14 +85,9 @@ def check_validate_args(args: argparse.Namespace) -> None:
 
 def default_validate_dir(seed: int, base: Path) -> Path:
     """`<base>/validate-<UTC yyyymmdd-HHMMSS>-seed<N>`, with -2, -3... if taken."""
-    from sim.output import utc_now
+    from sim.output import results_dir
 
-    stamp = utc_now().strftime("%Y%m%d-%H%M%S")
-    path = Path(base) / f"validate-{stamp}-seed{seed}"
-    candidate, n = path, 2
-    while candidate.exists():
-        candidate, n = path.with_name(f"{path.name}-{n}"), n + 1
-    return candidate
+    return results_dir("validate", "", seed, base)
 
 
 def handle_validate(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ import json
 import math
 import os
 import platform
+import re
 import shlex
 import subprocess
 import tempfile
@@ -176,15 +177,27 @@ def run_metadata(result: RunResult, argv: list[str], started: datetime | None = 
     }
 
 
-# ---------------------------------------------------------------------- a run's folder
-def default_run_dir(scenario: str, seed: int, base: Path = RESULTS_DIR, now: datetime | None = None) -> Path:
-    """`<base>/run-<scenario>-<UTC yyyymmdd-HHMMSS>-seed<N>`, with -2, -3... if already taken."""
+# ---------------------------------------------------------------------- results folders
+def results_dir(
+    kind: str, label: str, seed: int, base: Path = RESULTS_DIR, now: datetime | None = None
+) -> Path:
+    """`<base>/<kind>[-<label>]-<UTC yyyymmdd-HHMMSS>-seed<N>`, with -2, -3... if already taken.
+
+    Every command names its folder this way, so folders sort by time within a kind and say which
+    seed repeats them. Characters a file system may dislike in the label become `_`.
+    """
     stamp = (now or utc_now()).strftime("%Y%m%d-%H%M%S")
-    path = Path(base) / f"run-{scenario}-{stamp}-seed{seed}"
+    label = re.sub(r"[^\w.-]+", "_", label)
+    path = Path(base) / "-".join(part for part in (kind, label, stamp, f"seed{seed}") if part)
     candidate, n = path, 2
     while candidate.exists():
         candidate, n = path.with_name(f"{path.name}-{n}"), n + 1
     return candidate
+
+
+def default_run_dir(scenario: str, seed: int, base: Path = RESULTS_DIR, now: datetime | None = None) -> Path:
+    """`<base>/run-<scenario>-<UTC yyyymmdd-HHMMSS>-seed<N>`, with -2, -3... if already taken."""
+    return results_dir("run", scenario, seed, base, now)
 
 
 def write_run(result: RunResult, out_dir: Path, argv: list[str]) -> Path:

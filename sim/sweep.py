@@ -46,6 +46,7 @@ from sim.output import (
     environment_metadata,
     jsonable,
     package_versions,
+    results_dir,
     scenario_metadata,
     utc_now,
 )
@@ -209,15 +210,7 @@ def _remove_partial_files(folder: Path) -> None:
 # ---------------------------------------------------------------------- folders and metadata
 def default_sweep_dir(kind: str, experiment: Experiment, base: Path) -> Path:
     """`<base>/<kind>-<name>-<UTC yyyymmdd-HHMMSS>-seed<N>`, with -2, -3... if already taken."""
-    import re
-
-    stamp = utc_now().strftime("%Y%m%d-%H%M%S")
-    name = re.sub(r"[^\w.-]+", "_", experiment.name)
-    path = Path(base) / f"{kind}-{name}-{stamp}-seed{experiment.seed}"
-    candidate, n = path, 2
-    while candidate.exists():
-        candidate, n = path.with_name(f"{path.name}-{n}"), n + 1
-    return candidate
+    return results_dir(kind, experiment.name, experiment.seed, base)
 
 
 def check_resume(folder: Path, experiment: Experiment) -> None:
