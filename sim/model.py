@@ -818,7 +818,19 @@ def attempt_uniform(u: np.ndarray, attempt: np.ndarray) -> np.ndarray:
 
 def poisson_from_uniform(u: float, expected: float) -> int:
     """Poisson count by inversion, so one uniform decides it: a larger mean never gives fewer."""
-    return int(poisson_from_uniforms(np.array([u]), np.array([expected]))[0])
+    if expected <= 0:
+        return 0
+    cdf = _poisson_cdf(float(expected))
+    return int(np.searchsorted(cdf, u * cdf[-1], side="left"))  # terms below u * total
+
+
+@functools.lru_cache(maxsize=16)
+def _poisson_cdf(expected: float) -> np.ndarray:
+    """The truncated Poisson CDF of one mean (cached: a constant rate reuses it every day)."""
+    k, log_factorial = _poisson_terms(_poisson_top(expected))
+    cdf = np.cumsum(np.exp(k * np.log(expected) - expected - log_factorial))
+    cdf.flags.writeable = False
+    return cdf
 
 
 def poisson_from_uniforms(u: np.ndarray, expected: np.ndarray) -> np.ndarray:
@@ -829,18 +841,23 @@ def poisson_from_uniforms(u: np.ndarray, expected: np.ndarray) -> np.ndarray:
     """
     expected = np.asarray(expected, dtype=float)
     out = np.zeros(len(expected), dtype=np.int64)
-    if len(expected) == 0 or expected.max() <= 0:
+    largest = expected.max() if len(expected) else 0.0
+    if largest <= 0:
         return out
-    top = int(expected.max() + 12 * np.sqrt(expected.max()) + 12)
-    k, log_factorial = _poisson_terms(top)
+    k, log_factorial = _poisson_terms(_poisson_top(largest))
     rows = np.flatnonzero(expected > 0)
     mean = expected[rows, None]
     cdf = np.cumsum(np.exp(k * np.log(mean) - mean - log_factorial), axis=1)
-    out[rows] = (cdf < u[rows, None] * cdf[:, -1:]).sum(axis=1)
+    out[rows] = np.add.reduce(cdf < u[rows, None] * cdf[:, -1:], axis=1)
     return out
 
 
-@functools.lru_cache(maxsize=64)
+def _poisson_top(largest_mean: float) -> int:
+    """Terms kept in the CDF: 12 standard deviations (plus 12) past the largest mean."""
+    return int(largest_mean + 12 * np.sqrt(largest_mean) + 12)
+
+
+@functools.lru_cache(maxsize=256)
 def _poisson_terms(top: int) -> tuple[np.ndarray, np.ndarray]:
     """k = 0..top-1 and log(k!), the fixed part of every Poisson CDF truncated at `top` terms."""
     k = np.arange(top)
