@@ -58,6 +58,7 @@ class SalesMarketingModel(mesa.Model):
         self.interventions = sorted(interventions, key=lambda i: i.day)
         self._key = np.random.SeedSequence(seed).generate_state(2, dtype=np.uint64)
         self._generators: dict[int, np.random.Generator] = {}
+        self._shifts: dict[str, tuple] = {}  # each side's day without rotation, for these params
         self.day = 0
         self.leads = LeadTable()
         self.queue_idx = np.empty(0, dtype=np.int64)  # leads in Stage.QUEUED
@@ -131,8 +132,8 @@ class SalesMarketingModel(mesa.Model):
 
     def run(self, days: int) -> SalesMarketingModel:
         """Step `days` working days; returns self for chaining."""
-        for _ in range(days):
-            self.step()
+        if days > 0:
+            self.run_for(days)  # Mesa's clock: one step per time unit
         return self
 
     # ------------------------------------------------------------------ helpers
@@ -158,6 +159,7 @@ class SalesMarketingModel(mesa.Model):
         self.p = params
         for name in self.DERIVED:
             self.__dict__.pop(name, None)
+        self._shifts.clear()
 
     @functools.cached_property
     def pay_weight(self) -> float:
@@ -188,7 +190,8 @@ class SalesMarketingModel(mesa.Model):
     def _spend(self, team, hours: np.ndarray) -> None:
         """Take hours from people; anything beyond what they had is recorded as overwork."""
         left = team.hours - hours
-        self.count("overwork_hours", -left[left < -1e-9].sum())
+        if len(left) and left.min() < -1e-9:
+            self.count("overwork_hours", -left[left < -1e-9].sum())
         team.hours = np.maximum(left, 0.0)
 
     def _count_cohort(self, name: str, days: np.ndarray) -> None:
@@ -221,25 +224,35 @@ class SalesMarketingModel(mesa.Model):
 
     def _plan_side(self, team, name: str) -> None:
         lv, mech = self.p.levers, self.p.mechanisms
-        capacity = self.hours_per_day * team.hours_share
-        rotating = np.zeros(team.size, dtype=bool)
         draws = self.behaviour.random(team.size)  # drawn always: the stream stays aligned
         if mech.rotation and lv.rotation_share > 0:
             rotating = (draws < lv.rotation_share) & ~team.is_hybrid
             self._learn_from_rotation(team, rotating, name)
-        team.present = ~rotating
+            shift = self._shift(team, name, rotating)
+        else:  # nobody rotates: the same shift every day until the parameters change
+            if name not in self._shifts:
+                self._shifts[name] = self._shift(team, name, np.zeros(team.size, dtype=bool))
+            shift = self._shifts[name]
+        team.present, team.hours, capacity, meeting, rotation_days = shift
+        if team.debt.any():
+            paid = np.minimum(team.debt, team.hours)  # finish work already started first
+            team.hours = team.hours - paid
+            team.debt = team.debt - paid
+        self.count(f"{name}_hours", capacity)
+        self.count("meeting_hours", meeting)
+        self.count("rotation_days", rotation_days)
+
+    def _shift(self, team, name: str, rotating: np.ndarray) -> tuple:
+        """Who is present, their hours for the day's work, and the day's totals (hours, rotations)."""
+        lv, mech = self.p.levers, self.p.mechanisms
+        capacity = self.hours_per_day * team.hours_share
         admin = capacity * (self.p.market.rep_admin_share if name == "rep" else 0.0)
         meeting = lv.meeting_hours_per_week / 5 if mech.meetings else 0.0
         # A hybrid attends once, on its rep row; people away on rotation attend nothing.
         absent = rotating | (team.is_hybrid & (name == "marketing"))
         meeting = np.where(absent, 0.0, np.minimum(meeting, capacity - admin))
-        team.hours = np.where(rotating, 0.0, capacity - admin - meeting)
-        paid = np.minimum(team.debt, team.hours)  # finish work already started first
-        team.hours = team.hours - paid
-        team.debt = team.debt - paid
-        self.count(f"{name}_hours", capacity.sum())
-        self.count("meeting_hours", meeting.sum())
-        self.count("rotation_days", np.count_nonzero(rotating))
+        hours = np.where(rotating, 0.0, capacity - admin - meeting)
+        return ~rotating, hours, capacity.sum(), meeting.sum(), np.count_nonzero(rotating)
 
     def _learn_from_rotation(self, team, rotating: np.ndarray, name: str) -> None:
         """Time in the other function lowers ego and builds understanding (trust, knowledge)."""
@@ -284,9 +297,12 @@ class SalesMarketingModel(mesa.Model):
         """New deals: look in marketing's library, else ask marketing (hybrids make their own)."""
         leads = self.leads
         new = idx[leads.collateral[idx] == Collateral.NEEDED]
+        if len(new) == 0:
+            return
         hybrid = self.reps.is_hybrid[leads.owner[new]]
-        self._build_as_hybrid(new[hybrid])
-        new = new[~hybrid]
+        if hybrid.any():
+            self._build_as_hybrid(new[hybrid])
+            new = new[~hybrid]
         found = leads.u_library[new] < self.library_fit
         self._use_collateral(new[found], Collateral.MARKETING, self.content_quality)
         asked = new[~found]
@@ -314,6 +330,8 @@ class SalesMarketingModel(mesa.Model):
         owner = leads.owner[waiting]
         patience = lv.rep_patience_days * (0.5 + reps.trust) / (0.5 + reps.ego / EGO_REFERENCE * 0.5)
         expired = self.day - leads.request_day[waiting] >= patience[owner]
+        if not expired.any():
+            return
         waiting, owner = waiting[expired], owner[expired]
         order = np.lexsort((leads.request_day[waiting], owner))
         waiting, owner = waiting[order], owner[order]
@@ -344,13 +362,13 @@ class SalesMarketingModel(mesa.Model):
         ready = (leads.progress_days[idx] >= leads.cycle_days[idx]) & (
             leads.collateral[idx] >= Collateral.MARKETING
         )
+        if not ready.any():
+            return
         idx = idx[ready]
         owner = leads.owner[idx]
         awareness_effect = 1 + mk.awareness_win_effect * (self.awareness - NEUTRAL_AWARENESS)
         collateral_effect = 1 + mk.collateral_win_effect * (leads.quality[idx] - REFERENCE_QUALITY)
-        p_win = clip_unit(
-            mk.base_win_rate * self.reps.skill[owner] * collateral_effect * awareness_effect
-        )
+        p_win = clip_unit(mk.base_win_rate * self.reps.skill[owner] * collateral_effect * awareness_effect)
         won = leads.u_win[idx] < p_win
         leads.stage[idx] = np.where(won, Stage.WON, Stage.LOST)
         leads.closed_day[idx] = self.day
@@ -598,45 +616,47 @@ class SalesMarketingModel(mesa.Model):
         leads, lv, mk = self.leads, self.p.levers, self.p.market
         first = np.isnan(leads.first_attempt_hour[idx])
         leads.first_attempt_hour[idx[first]] = when[first]
-        leads.attempts[idx] += 1
+        attempts = leads.attempts[idx] + 1
+        leads.attempts[idx] = attempts
         owner = leads.owner[idx]
-        attempts_made = np.bincount(owner, minlength=self.reps.size)
-        self._spend(self.reps, attempts_made * lv.attempt_hours)
+        self._spend(self.reps, np.bincount(owner, minlength=self.reps.size) * lv.attempt_hours)
         self.count("selling_hours", len(idx) * lv.attempt_hours)
         self.count("attempts", len(idx))
         marketing = leads.source[idx] == Source.MARKETING
         reach = np.where(marketing, mk.reach_per_attempt, mk.outbound_reach_per_attempt)
-        u = attempt_uniform(leads.u_reach[idx], leads.attempts[idx])
+        u = attempt_uniform(leads.u_reach[idx], attempts)
         reached = (when < leads.window_end_hour[idx]) & (u < reach)
         qualified = reached & (leads.u_qualify[idx] < leads.fit[idx])
         max_attempts = lv.follow_up_attempts if self.p.mechanisms.follow_up else 1
-        gave_up = ~reached & (leads.attempts[idx] >= max_attempts)
+        missed = ~reached
+        gave_up = missed & (attempts >= max_attempts)
+        retry = missed & ~gave_up
         leads.stage[idx[qualified]] = Stage.SQL
         leads.stage[idx[reached & ~qualified]] = Stage.DISQUALIFIED
         leads.stage[idx[gave_up]] = Stage.UNRESPONSIVE
-        retry = idx[~reached & ~gave_up]
-        leads.available_hour[retry] = when[~reached & ~gave_up] + lv.retry_interval_hours
+        leads.available_hour[idx[retry]] = when[retry] + lv.retry_interval_hours
         self.opp_idx = np.concatenate([self.opp_idx, idx[qualified]])
         self.queue_idx = self.queue_idx[leads.stage[self.queue_idx] == Stage.QUEUED]
-        self._record_attempts(idx, when, first, marketing, reached, qualified)
+        self._record_attempts(idx, owner, when, first & marketing, reached & marketing, qualified, marketing)
 
-    def _record_attempts(self, idx, when, first, marketing, reached, qualified) -> None:
-        leads, reps = self.leads, self.reps
-        owner = leads.owner[idx]
+    def _record_attempts(self, idx, owner, when, first_inbound, reached_inbound, qualified, marketing):
+        leads, size = self.leads, self.reps.size
+        qualified_inbound = qualified & marketing
         # SALs and SQLs count in the period their MQL was handed over (its cohort), so each
         # period's MQL->SAL and SAL->SQL are true shares of that period's MQLs.
-        self._count_cohort("sals", leads.routed_day[idx[reached & marketing]])
-        self._count_cohort("sqls", leads.routed_day[idx[qualified & marketing]])
-        self.count("sourced_sqls", np.count_nonzero(qualified & ~marketing))
-        self.count("first_contacts", np.count_nonzero(first & marketing))
-        size = reps.size
-        self.rep_successes += np.bincount(owner[qualified & marketing], minlength=size)
-        self.rep_failures += np.bincount(owner[reached & ~qualified & marketing], minlength=size)
-        expectation = self.p.levers.sla_first_contact_hours or self.hours_per_day
-        delay = when - leads.created_hour[idx]
-        prompt = first & marketing & (delay <= expectation)
-        self.marketing_successes += np.count_nonzero(prompt)
-        self.marketing_failures += np.count_nonzero(first & marketing & ~prompt)
+        self._count_cohort("sals", leads.routed_day[idx[reached_inbound]])
+        self._count_cohort("sqls", leads.routed_day[idx[qualified_inbound]])
+        self.count("sourced_sqls", np.count_nonzero(qualified) - np.count_nonzero(qualified_inbound))
+        n_first = np.count_nonzero(first_inbound)
+        self.count("first_contacts", n_first)
+        self.rep_successes += np.bincount(owner[qualified_inbound], minlength=size)
+        self.rep_failures += np.bincount(owner[reached_inbound & ~qualified], minlength=size)
+        if n_first:
+            expectation = self.p.levers.sla_first_contact_hours or self.hours_per_day
+            first = idx[first_inbound]
+            n_prompt = np.count_nonzero(when[first_inbound] - leads.created_hour[first] <= expectation)
+            self.marketing_successes += n_prompt
+            self.marketing_failures += n_first - n_prompt
 
     def prospect(self) -> None:
         """Reps spend hours left over on finding their own prospects (capped by a day's queue)."""
@@ -859,7 +879,7 @@ def _poisson_top(largest_mean: float) -> int:
 
 @functools.lru_cache(maxsize=256)
 def _poisson_terms(top: int) -> tuple[np.ndarray, np.ndarray]:
-    """k = 0..top-1 and log(k!), the fixed part of every Poisson CDF truncated at `top` terms."""
+    """The counts 0..top-1 and their log(k!), the fixed part of every Poisson CDF truncated at `top` terms."""
     k = np.arange(top)
     return k, gammaln(k + 1)
 
