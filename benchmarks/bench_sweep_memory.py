@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import Figure
+
 SPEC = """
 name = "memory_bench"
 scenario = "defined"
@@ -85,6 +87,28 @@ def child(runs: int, days: int, workers: int) -> None:
 HEADER = ("runs", "seconds", "runs/s", "chunks", "peak RSS: running", "whole command")
 
 
+def measure(runs: int, days: int = 5, workers: int = 2) -> dict:
+    """One sweep of `runs` runs in a fresh child process: its timing, chunks and peak RSS."""
+    command = [sys.executable, __file__, "--child", str(runs), "--days", str(days), "--workers", str(workers)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    row = json.loads(done.stdout.strip().splitlines()[-1])
+    assert row["exit"] == 0, done.stderr
+    return row
+
+
+def sweep_memory(sizes=(1_000, 10_000), days: int = 5, workers: int = 2) -> Figure:
+    """(d) Peak memory of the driver of the largest sweep (and of the smaller ones, for scale)."""
+    rows = [measure(runs, days, workers) for runs in sizes]
+    largest = rows[-1]
+    return Figure(
+        "sweep_memory",
+        f"(d) peak RSS of a {largest['runs']:,}-run sweep's driver",
+        largest["peak_mib"],
+        "MiB",
+        detail={"rows": rows, "days": days, "workers": workers},
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000], help="runs per sweep (x100)")
@@ -99,12 +123,7 @@ def main() -> None:
     print(f"machine: {machine}, {args.workers} workers, {args.days}-day runs")
     print("  ".join(f"{h:>18}" if i > 3 else f"{h:>8}" for i, h in enumerate(HEADER)))
     for runs in args.sizes:
-        command = [sys.executable, __file__, "--child", str(runs), "--days", str(args.days)]
-        done = subprocess.run(
-            [*command, "--workers", str(args.workers)], capture_output=True, text=True, check=True
-        )
-        row = json.loads(done.stdout.strip().splitlines()[-1])
-        assert row["exit"] == 0, done.stderr
+        row = measure(runs, args.days, args.workers)
         cells = [f"{row['runs']:,}", f"{row['seconds']:.1f}", f"{row['runs'] / row['seconds']:.0f}"]
         cells += [str(row["chunks"]), f"{row['running_mib']:.0f} MiB", f"{row['peak_mib']:.0f} MiB"]
         print("  ".join(f"{c:>18}" if i > 3 else f"{c:>8}" for i, c in enumerate(cells)))
