@@ -112,7 +112,7 @@ class SalesMarketingModel(mesa.Model):
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
         """One working day."""
-        self.today = {name: 0.0 for name in metrics.DAILY_FIELDS}
+        self.today = dict.fromkeys(metrics.DAILY_FIELDS, 0.0)
         self.behaviour = self._stream(STREAM_BEHAVIOUR, self.day)
         self.apply_interventions()
         self.plan_hours()
