@@ -398,7 +398,7 @@ class SalesMarketingModel(mesa.Model):
         u = self.behaviour.random()  # drawn always: the stream stays aligned
         if not self.p.mechanisms.menial_requests:
             return
-        specialists = int((~self.reps.is_hybrid).sum())
+        specialists = self.reps.size - np.count_nonzero(self.reps.is_hybrid)
         rate = specialists * lv.menial_requests_per_rep_per_week / 5 * (1 - lv.self_service_templates)
         self.menial_backlog_hours += poisson_from_uniform(u, rate) * lv.menial_request_hours
 
@@ -409,6 +409,8 @@ class SalesMarketingModel(mesa.Model):
         waiting = waiting[np.argsort(leads.request_day[waiting], kind="stable")]
         real_backlog = max(0.0, len(waiting) * lv.collateral_request_hours - self.request_carry_hours)
         backlog = real_backlog + self.menial_backlog_hours
+        if backlog <= 0:  # nothing to serve (the hours used below could only be zero)
+            return
         responsiveness = (0.5 + team.trust) / (0.5 + team.ego / EGO_REFERENCE * 0.5) * (0.5 + self.pay_weight)
         capacity = team.hours * clip_unit(lv.marketing_support_share * responsiveness)
         capacity = np.where(team.is_hybrid, 0.0, capacity)
@@ -793,7 +795,8 @@ class SalesMarketingModel(mesa.Model):
 
 
 def _mean(values: np.ndarray) -> float:
-    return float(values.mean()) if len(values) else float("nan")
+    # np.add.reduce / n is exactly what ndarray.mean computes, without its Python-level overhead.
+    return float(np.add.reduce(values) / len(values)) if len(values) else float("nan")
 
 
 def rank_within(group: np.ndarray) -> np.ndarray:
