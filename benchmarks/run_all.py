@@ -62,10 +62,7 @@ def run_suite(cfg: dict, processes: int, only: set[str] | None = None) -> list[F
         "a": lambda: [bench_model.default_run(cfg["default_repeats"])],
         "b": lambda: [bench_model.scaling((1, 5, 25), cfg["scaling_repeats"], cfg["scaling_days"])],
         "e": lambda: [bench_startup.startup(cfg["startup_repeats"])],
-        "c": lambda: [
-            bench_batch_run.compare(cfg["batch_runs"], cfg["batch_days"], processes, cfg["batch_rounds"]),
-            bench_batch_run.efficiency(cfg["batch_runs"], cfg["serial_runs"], cfg["batch_days"], processes),
-        ],
+        "c": lambda: _batch_figures(cfg, processes),
         "d": lambda: [bench_sweep_memory.sweep_memory(cfg["sweep_sizes"], 5, processes)],
     }
     figures: list[Figure] = []
@@ -78,6 +75,11 @@ def run_suite(cfg: dict, processes: int, only: set[str] | None = None) -> list[F
             figures.append(figure)
         print(f"    ({name}: {time.perf_counter() - start:.0f} s)", flush=True)
     return figures
+
+
+def _batch_figures(cfg: dict, processes: int) -> list[Figure]:
+    compared = bench_batch_run.compare(cfg["batch_runs"], cfg["batch_days"], processes, cfg["batch_rounds"])
+    return [compared, bench_batch_run.efficiency(compared, cfg["serial_runs"])]
 
 
 def markdown(figures: list[Figure], info: dict) -> str:
