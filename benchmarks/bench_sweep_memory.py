@@ -4,11 +4,11 @@ Run on demand (not part of the tests): `.venv/bin/python benchmarks/bench_sweep_
 Each size runs the real `sweep` command (the same code path as `python run.py sweep`: lazy run
 specs, at most 2 x workers runs in flight, chunked streaming, chunk-by-chunk assembly, summary
 and plots) in a fresh child process on a grid of two levers, with short runs (5 working days)
-so that 10,000 runs take about a minute on 2 cores. The child reports its own peak resident
-set size (`resource.getrusage(RUSAGE_SELF).ru_maxrss`): the driver only, since pool workers are
-separate processes. It is read when every run has been streamed to disk (before the final tables
-are assembled) and at the end of the whole command (assembly, summary and plots included). If
-memory grew with the runs, the 10,000-run peaks would be far above the 1,000-run ones.
+so that 10,000 runs take about a minute on 2 quiet cores. The child reports its own peak
+resident set size (VmHWM): the driver only, since pool workers are separate processes. It is
+read when every run has been streamed to disk (before the final tables are assembled) and at
+the end of the whole command (assembly, summary and plots included). If memory grew with the
+runs, the 10,000-run peaks would be far above the 1,000-run ones.
 """
 
 from __future__ import annotations
@@ -49,8 +49,19 @@ def write_spec(folder: Path, runs: int, days: int) -> Path:
 
 
 def peak_mib() -> float:
-    """This process's peak resident set size so far (ru_maxrss is in KiB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident set size so far, in MiB.
+
+    On Linux, VmHWM of /proc/self/status: the high-water mark of this process's own memory.
+    Not ru_maxrss, which Linux carries over an exec from the process that started this one, so
+    a child started by a big parent (the whole benchmark suite) would report the parent's peak.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def child(runs: int, days: int, workers: int) -> None:
