@@ -2,20 +2,23 @@
 
 Run on demand (not part of the tests): `.venv/bin/python benchmarks/bench_model.py`.
 Scaling multiplies the team (reps, marketers) and the revenue target together, so lead volume
-grows with the organisation, as it would in a bigger company.
+grows with the organisation, as it would in a bigger company: 25x is 500 reps and 150
+marketers with about a million leads a year.
 """
 
 from __future__ import annotations
 
 import argparse
-import platform
-import statistics
-import time
+
+from common import Figure, median, timed
 
 from sim.model import SalesMarketingModel
 from sim.params import Params
 
 DAYS = 500  # two simulated years of working days
+SCALING_DAYS = 250  # one simulated year per scaling run
+DEFAULT_TARGET_S = 0.25
+SCALING_TARGET = 30.0  # 25x may cost at most 30x the 1x cost per day (linear growth, some slack)
 
 
 def scaled(factor: int) -> Params:
@@ -31,37 +34,87 @@ def scaled(factor: int) -> Params:
 
 
 def time_run(params: Params, seed: int, days: int) -> tuple[float, int]:
-    """Wall time of one run and the number of leads it created."""
-    start = time.perf_counter()
-    model = SalesMarketingModel(params, seed=seed).run(days)
-    return time.perf_counter() - start, model.leads.n
+    """Wall time of one run (construction and stepping) and the number of leads it created."""
+    model = None
+
+    def run() -> None:
+        nonlocal model
+        model = SalesMarketingModel(params, seed=seed).run(days)
+
+    seconds = timed(run)
+    return seconds, model.leads.n
+
+
+def warm_up() -> None:
+    """Imports, caches and the first allocations, kept out of every measurement."""
+    SalesMarketingModel(Params(), seed=0).run(20)
+
+
+def default_run(repeats: int = 9, days: int = DAYS) -> Figure:
+    """(a) Median wall time of one default run (two simulated years) and runs per second."""
+    warm_up()
+    runs = [time_run(Params(), seed, days)[0] for seed in range(repeats)]
+    seconds = median(runs)
+    return Figure(
+        "default_run",
+        f"(a) default run, {days} days: median wall time",
+        seconds,
+        "s",
+        f"<= {DEFAULT_TARGET_S} s",
+        seconds <= DEFAULT_TARGET_S,
+        {"runs_per_second": 1 / seconds, "repeats": repeats, "all_s": runs, "days": days},
+    )
+
+
+def scaling(factors=(1, 5, 25), repeats: int = 3, days: int = SCALING_DAYS) -> Figure:
+    """(b) Milliseconds per simulated day at each org size, and the largest's ratio to 1x."""
+    warm_up()
+    rows = []
+    for factor in factors:
+        runs = [time_run(scaled(factor), seed, days) for seed in range(repeats)]
+        per_day_ms = median([t for t, _ in runs]) / days * 1e3
+        leads_per_year = median([n for _, n in runs]) * 250 / days
+        p = scaled(factor).levers
+        rows.append(
+            {
+                "factor": factor,
+                "reps": p.n_reps,
+                "marketers": p.n_marketers,
+                "leads_per_year": leads_per_year,
+                "ms_per_day": per_day_ms,
+            }
+        )
+    for row in rows:
+        row["cost_vs_1x"] = row["ms_per_day"] / rows[0]["ms_per_day"]
+        row["size_vs_1x"] = row["factor"] / rows[0]["factor"]
+    ratio = rows[-1]["cost_vs_1x"]
+    return Figure(
+        "scaling",
+        f"(b) cost per day, {factors[-1]}x org vs {factors[0]}x",
+        ratio,
+        "x",
+        f"<= {SCALING_TARGET:.0f}x",
+        ratio <= SCALING_TARGET,
+        {"rows": rows, "days": days, "repeats": repeats},
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--factors", type=int, nargs="+", default=[1, 10])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=9)
+    parser.add_argument("--factors", type=int, nargs="+", default=[1, 5, 25])
+    parser.add_argument("--days", type=int, default=SCALING_DAYS, help="days per scaling run")
     args = parser.parse_args()
-    print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}")
-    time_run(Params(), 0, 20)  # warm-up: imports, caches
-    rows = []
-    for factor in args.factors:
-        runs = [time_run(scaled(factor), seed, DAYS) for seed in range(args.repeats)]
-        median = statistics.median(t for t, _ in runs)
-        leads = statistics.median(n for _, n in runs)
-        rows.append((factor, median, leads))
-    base_cost = rows[0][1] / DAYS
-    print(
-        f"{'org size':>8} {'reps':>6} {'median run (s)':>15} {'runs/s':>7} {'ms/day':>7} "
-        f"{'leads/run':>10} {'cost vs 1x':>10}"
-    )
-    for factor, median, leads in rows:
-        reps = Params().levers.n_reps * factor
-        per_day = median / DAYS
+    default = default_run(args.repeats)
+    print(default.line(), f"({default.detail['runs_per_second']:.2f} runs/s)")
+    scale = scaling(tuple(args.factors), max(1, args.repeats // 3), args.days)
+    print(f"{'org size':>8} {'reps':>6} {'marketers':>9} {'leads/year':>11} {'ms/day':>8} {'cost vs 1x':>10}")
+    for row in scale.detail["rows"]:
         print(
-            f"{factor:>7}x {reps:>6} {median:>15.3f} {1 / median:>7.2f} {per_day * 1e3:>7.3f} "
-            f"{leads:>10,.0f} {per_day / base_cost:>9.1f}x"
+            f"{row['factor']:>7}x {row['reps']:>6} {row['marketers']:>9} {row['leads_per_year']:>11,.0f} "
+            f"{row['ms_per_day']:>8.3f} {row['cost_vs_1x']:>9.2f}x"
         )
+    print(scale.line())
 
 
 if __name__ == "__main__":

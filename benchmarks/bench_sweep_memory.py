@@ -4,11 +4,11 @@ Run on demand (not part of the tests): `.venv/bin/python benchmarks/bench_sweep_
 Each size runs the real `sweep` command (the same code path as `python run.py sweep`: lazy run
 specs, at most 2 x workers runs in flight, chunked streaming, chunk-by-chunk assembly, summary
 and plots) in a fresh child process on a grid of two levers, with short runs (5 working days)
-so that 10,000 runs take about a minute on 2 cores. The child reports its own peak resident
-set size (`resource.getrusage(RUSAGE_SELF).ru_maxrss`): the driver only, since pool workers are
-separate processes. It is read when every run has been streamed to disk (before the final tables
-are assembled) and at the end of the whole command (assembly, summary and plots included). If
-memory grew with the runs, the 10,000-run peaks would be far above the 1,000-run ones.
+so that 10,000 runs take about a minute on 2 quiet cores. The child reports its own peak
+resident set size (VmHWM): the driver only, since pool workers are separate processes. It is
+read when every run has been streamed to disk (before the final tables are assembled) and at
+the end of the whole command (assembly, summary and plots included). If memory grew with the
+runs, the 10,000-run peaks would be far above the 1,000-run ones.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from common import Figure
 
 SPEC = """
 name = "memory_bench"
@@ -47,8 +49,19 @@ def write_spec(folder: Path, runs: int, days: int) -> Path:
 
 
 def peak_mib() -> float:
-    """This process's peak resident set size so far (ru_maxrss is in KiB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak resident set size so far, in MiB.
+
+    On Linux, VmHWM of /proc/self/status: the high-water mark of this process's own memory.
+    Not ru_maxrss, which Linux carries over an exec from the process that started this one, so
+    a child started by a big parent (the whole benchmark suite) would report the parent's peak.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def child(runs: int, days: int, workers: int) -> None:
@@ -85,6 +98,28 @@ def child(runs: int, days: int, workers: int) -> None:
 HEADER = ("runs", "seconds", "runs/s", "chunks", "peak RSS: running", "whole command")
 
 
+def measure(runs: int, days: int = 5, workers: int = 2) -> dict:
+    """One sweep of `runs` runs in a fresh child process: its timing, chunks and peak RSS."""
+    command = [sys.executable, __file__, "--child", str(runs), "--days", str(days), "--workers", str(workers)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    row = json.loads(done.stdout.strip().splitlines()[-1])
+    assert row["exit"] == 0, done.stderr
+    return row
+
+
+def sweep_memory(sizes=(1_000, 10_000), days: int = 5, workers: int = 2) -> Figure:
+    """(d) Peak memory of the driver of the largest sweep (and of the smaller ones, for scale)."""
+    rows = [measure(runs, days, workers) for runs in sizes]
+    largest = rows[-1]
+    return Figure(
+        "sweep_memory",
+        f"(d) peak RSS of a {largest['runs']:,}-run sweep's driver",
+        largest["peak_mib"],
+        "MiB",
+        detail={"rows": rows, "days": days, "workers": workers},
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000], help="runs per sweep (x100)")
@@ -99,12 +134,7 @@ def main() -> None:
     print(f"machine: {machine}, {args.workers} workers, {args.days}-day runs")
     print("  ".join(f"{h:>18}" if i > 3 else f"{h:>8}" for i, h in enumerate(HEADER)))
     for runs in args.sizes:
-        command = [sys.executable, __file__, "--child", str(runs), "--days", str(args.days)]
-        done = subprocess.run(
-            [*command, "--workers", str(args.workers)], capture_output=True, text=True, check=True
-        )
-        row = json.loads(done.stdout.strip().splitlines()[-1])
-        assert row["exit"] == 0, done.stderr
+        row = measure(runs, args.days, args.workers)
         cells = [f"{row['runs']:,}", f"{row['seconds']:.1f}", f"{row['runs'] / row['seconds']:.0f}"]
         cells += [str(row["chunks"]), f"{row['running_mib']:.0f} MiB", f"{row['peak_mib']:.0f} MiB"]
         print("  ".join(f"{c:>18}" if i > 3 else f"{c:>8}" for i, c in enumerate(cells)))

@@ -86,8 +86,8 @@ class LeadTable:
 
     def _expose(self) -> None:
         """Make each column an attribute viewing the rows in use (plain attributes are fast)."""
-        for name, column in self.cols.items():
-            setattr(self, name, column[: self.n])
+        n = self.n
+        self.__dict__.update({name: column[:n] for name, column in self.cols.items()})
 
     def add(self, count: int, **values: np.ndarray | float) -> np.ndarray:
         """Append `count` rows with the given column values; return their indices."""

@@ -11,6 +11,7 @@ gets the same uniforms in every scenario, so common random numbers line up acros
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import mesa
@@ -53,9 +54,11 @@ class SalesMarketingModel(mesa.Model):
             seed = int(np.random.SeedSequence().entropy % (2**63))
         super().__init__(rng=seed)
         self.seed = seed
-        self.p = params or Params()
+        self.p = params or Params()  # set only through _set_params, which refreshes derived values
         self.interventions = sorted(interventions, key=lambda i: i.day)
         self._key = np.random.SeedSequence(seed).generate_state(2, dtype=np.uint64)
+        self._generators: dict[int, np.random.Generator] = {}
+        self._shifts: dict[str, tuple] = {}  # each side's day without rotation, for these params
         self.day = 0
         self.leads = LeadTable()
         self.queue_idx = np.empty(0, dtype=np.int64)  # leads in Stage.QUEUED
@@ -87,14 +90,29 @@ class SalesMarketingModel(mesa.Model):
             HybridStaff(self, n_rep_specialists + k, n_mkt_specialists + k)
 
     def _stream(self, stream: int, day: int) -> np.random.Generator:
-        """The generator of one purpose on one day (counter-based: cheap, independent)."""
-        bitgen = np.random.Philox(counter=[0, 0, stream, day], key=self._key)
-        return np.random.Generator(bitgen)
+        """The generator of one purpose on one day (counter-based: cheap, independent).
+
+        Each purpose keeps one generator whose Philox counter is reset to (stream, day): the
+        same numbers as a new `Philox(counter=[0, 0, stream, day], key=...)`, for a fifth of
+        the cost of building one. A purpose's generator of the previous day is thereby spent.
+        """
+        if stream not in self._generators:
+            self._generators[stream] = np.random.Generator(np.random.Philox(key=self._key))
+        generator = self._generators[stream]
+        generator.bit_generator.state = {
+            "bit_generator": "Philox",
+            "state": {"counter": np.array([0, 0, stream, day], dtype=np.uint64), "key": self._key},
+            "buffer": np.zeros(4, dtype=np.uint64),
+            "buffer_pos": 4,  # empty: the next draw starts at the counter, as in a new Philox
+            "has_uint32": 0,
+            "uinteger": 0,
+        }
+        return generator
 
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
         """One working day."""
-        self.today = {name: 0.0 for name in metrics.DAILY_FIELDS}
+        self.today = dict.fromkeys(metrics.DAILY_FIELDS, 0.0)
         self.behaviour = self._stream(STREAM_BEHAVIOUR, self.day)
         self.apply_interventions()
         self.plan_hours()
@@ -114,8 +132,8 @@ class SalesMarketingModel(mesa.Model):
 
     def run(self, days: int) -> SalesMarketingModel:
         """Step `days` working days; returns self for chaining."""
-        for _ in range(days):
-            self.step()
+        if days > 0:
+            self.run_for(days)  # Mesa's clock: one step per time unit
         return self
 
     # ------------------------------------------------------------------ helpers
@@ -134,14 +152,23 @@ class SalesMarketingModel(mesa.Model):
         """Lead-clock hour at which today ends."""
         return (self.day + 1) * self.hours_per_day
 
-    @property
+    DERIVED = ("pay_weight", "meeting_benefit", "mql_threshold")  # cached functions of p alone
+
+    def _set_params(self, params: Params) -> None:
+        """Change the parameters and forget the values derived from the old ones."""
+        self.p = params
+        for name in self.DERIVED:
+            self.__dict__.pop(name, None)
+        self._shifts.clear()
+
+    @functools.cached_property
     def pay_weight(self) -> float:
         """0 when marketing is paid on MQL volume, 1 on closed revenue (0.5 when switched off)."""
         if not self.p.mechanisms.marketing_pay:
             return 0.5
         return PAY_BASIS_REVENUE_WEIGHT[self.p.levers.marketing_pay_basis]
 
-    @property
+    @functools.cached_property
     def meeting_benefit(self) -> float:
         """Saturating benefit of meetings and co-location, in units of saturated meetings."""
         lv = self.p.levers
@@ -163,17 +190,20 @@ class SalesMarketingModel(mesa.Model):
     def _spend(self, team, hours: np.ndarray) -> None:
         """Take hours from people; anything beyond what they had is recorded as overwork."""
         left = team.hours - hours
-        self.count("overwork_hours", -left[left < -1e-9].sum())
+        if len(left) and left.min() < -1e-9:
+            self.count("overwork_hours", -left[left < -1e-9].sum())
         team.hours = np.maximum(left, 0.0)
 
     def _count_cohort(self, name: str, days: np.ndarray) -> None:
         """Add one per element to flow `name` on the given (past or current) days."""
-        days, counts = np.unique(days, return_counts=True)
-        for day, n in zip(days.tolist(), counts.tolist(), strict=True):
-            if day == self.day:
-                self.today[name] += n
+        if len(days) == 0:
+            return
+        counts = np.bincount(self.day - days)  # by age: most are today's or a few days old
+        for age in np.flatnonzero(counts).tolist():
+            if age == 0:
+                self.today[name] += int(counts[age])
             else:
-                self.daily[name][day] += n
+                self.daily[name][self.day - age] += int(counts[age])
 
     def count(self, name: str, value: float) -> None:
         """Add to one of today's recorded flows."""
@@ -184,7 +214,7 @@ class SalesMarketingModel(mesa.Model):
         """Change lever values whose intervention day has come."""
         for intervention in self.interventions:
             if intervention.day == self.day:
-                self.p = self.p.with_values(intervention.values)
+                self._set_params(self.p.with_values(intervention.values))
 
     # ------------------------------------------------------------------ hours
     def plan_hours(self) -> None:
@@ -194,25 +224,35 @@ class SalesMarketingModel(mesa.Model):
 
     def _plan_side(self, team, name: str) -> None:
         lv, mech = self.p.levers, self.p.mechanisms
-        capacity = self.hours_per_day * team.hours_share
-        rotating = np.zeros(team.size, dtype=bool)
         draws = self.behaviour.random(team.size)  # drawn always: the stream stays aligned
         if mech.rotation and lv.rotation_share > 0:
             rotating = (draws < lv.rotation_share) & ~team.is_hybrid
             self._learn_from_rotation(team, rotating, name)
-        team.present = ~rotating
+            shift = self._shift(team, name, rotating)
+        else:  # nobody rotates: the same shift every day until the parameters change
+            if name not in self._shifts:
+                self._shifts[name] = self._shift(team, name, np.zeros(team.size, dtype=bool))
+            shift = self._shifts[name]
+        team.present, team.hours, capacity, meeting, rotation_days = shift
+        if team.debt.any():
+            paid = np.minimum(team.debt, team.hours)  # finish work already started first
+            team.hours = team.hours - paid
+            team.debt = team.debt - paid
+        self.count(f"{name}_hours", capacity)
+        self.count("meeting_hours", meeting)
+        self.count("rotation_days", rotation_days)
+
+    def _shift(self, team, name: str, rotating: np.ndarray) -> tuple:
+        """Who is present, their hours for the day's work, and the day's totals (hours, rotations)."""
+        lv, mech = self.p.levers, self.p.mechanisms
+        capacity = self.hours_per_day * team.hours_share
         admin = capacity * (self.p.market.rep_admin_share if name == "rep" else 0.0)
         meeting = lv.meeting_hours_per_week / 5 if mech.meetings else 0.0
         # A hybrid attends once, on its rep row; people away on rotation attend nothing.
         absent = rotating | (team.is_hybrid & (name == "marketing"))
         meeting = np.where(absent, 0.0, np.minimum(meeting, capacity - admin))
-        team.hours = np.where(rotating, 0.0, capacity - admin - meeting)
-        paid = np.minimum(team.debt, team.hours)  # finish work already started first
-        team.hours = team.hours - paid
-        team.debt = team.debt - paid
-        self.count(f"{name}_hours", capacity.sum())
-        self.count("meeting_hours", meeting.sum())
-        self.count("rotation_days", rotating.sum())
+        hours = np.where(rotating, 0.0, capacity - admin - meeting)
+        return ~rotating, hours, capacity.sum(), meeting.sum(), np.count_nonzero(rotating)
 
     def _learn_from_rotation(self, team, rotating: np.ndarray, name: str) -> None:
         """Time in the other function lowers ego and builds understanding (trust, knowledge)."""
@@ -221,7 +261,7 @@ class SalesMarketingModel(mesa.Model):
         if self.p.mechanisms.trust:
             team.trust = np.where(rotating, team.trust + rate * (1 - team.trust), team.trust)
         if name == "marketing" and self.p.mechanisms.field_feedback and team.size:
-            self.knowledge += rate * (1 - self.knowledge) * rotating.sum() / team.size
+            self.knowledge += rate * (1 - self.knowledge) * np.count_nonzero(rotating) / team.size
 
     # ------------------------------------------------------------------ deals
     def open_opportunities(self) -> None:
@@ -257,16 +297,19 @@ class SalesMarketingModel(mesa.Model):
         """New deals: look in marketing's library, else ask marketing (hybrids make their own)."""
         leads = self.leads
         new = idx[leads.collateral[idx] == Collateral.NEEDED]
+        if len(new) == 0:
+            return
         hybrid = self.reps.is_hybrid[leads.owner[new]]
-        self._build_as_hybrid(new[hybrid])
-        new = new[~hybrid]
+        if hybrid.any():
+            self._build_as_hybrid(new[hybrid])
+            new = new[~hybrid]
         found = leads.u_library[new] < self.library_fit
         self._use_collateral(new[found], Collateral.MARKETING, self.content_quality)
         asked = new[~found]
         leads.collateral[asked] = Collateral.REQUESTED
         leads.request_day[asked] = self.day
         self.count("library_searches", len(new))
-        self.count("library_hits", found.sum())
+        self.count("library_hits", np.count_nonzero(found))
         self.count("requests_made", len(asked))
 
     def _build_as_hybrid(self, idx: np.ndarray) -> None:
@@ -287,6 +330,8 @@ class SalesMarketingModel(mesa.Model):
         owner = leads.owner[waiting]
         patience = lv.rep_patience_days * (0.5 + reps.trust) / (0.5 + reps.ego / EGO_REFERENCE * 0.5)
         expired = self.day - leads.request_day[waiting] >= patience[owner]
+        if not expired.any():
+            return
         waiting, owner = waiting[expired], owner[expired]
         order = np.lexsort((leads.request_day[waiting], owner))
         waiting, owner = waiting[order], owner[order]
@@ -294,7 +339,7 @@ class SalesMarketingModel(mesa.Model):
         waiting, owner = waiting[build], owner[build]
         mk = self.p.market
         noise = mk.diy_quality_sd * ndtri(leads.u_diy[waiting])
-        quality = np.clip(self.content_quality * mk.diy_quality_ratio + noise, 0.0, 1.0)
+        quality = clip_unit(self.content_quality * mk.diy_quality_ratio + noise)
         self._use_collateral(waiting, Collateral.DIY, quality)
         cost = np.bincount(owner, minlength=reps.size) * lv.diy_hours
         now = np.minimum(cost, reps.hours)  # the rest is owed from the next free hours
@@ -317,22 +362,22 @@ class SalesMarketingModel(mesa.Model):
         ready = (leads.progress_days[idx] >= leads.cycle_days[idx]) & (
             leads.collateral[idx] >= Collateral.MARKETING
         )
+        if not ready.any():
+            return
         idx = idx[ready]
         owner = leads.owner[idx]
         awareness_effect = 1 + mk.awareness_win_effect * (self.awareness - NEUTRAL_AWARENESS)
         collateral_effect = 1 + mk.collateral_win_effect * (leads.quality[idx] - REFERENCE_QUALITY)
-        p_win = np.clip(
-            mk.base_win_rate * self.reps.skill[owner] * collateral_effect * awareness_effect, 0, 1
-        )
+        p_win = clip_unit(mk.base_win_rate * self.reps.skill[owner] * collateral_effect * awareness_effect)
         won = leads.u_win[idx] < p_win
         leads.stage[idx] = np.where(won, Stage.WON, Stage.LOST)
         leads.closed_day[idx] = self.day
         value = leads.value[idx[won]]
         marketing = leads.source[idx] == Source.MARKETING
-        self.count("deals_won", won.sum())
-        self.count("deals_lost", (~won).sum())
-        self.count("marketing_deals_won", (won & marketing).sum())
-        self.count("marketing_deals_lost", (~won & marketing).sum())
+        self.count("deals_won", np.count_nonzero(won))
+        self.count("deals_lost", len(won) - np.count_nonzero(won))
+        self.count("marketing_deals_won", np.count_nonzero(won & marketing))
+        self.count("marketing_deals_lost", np.count_nonzero(~won & marketing))
         self.count("revenue", value.sum())
         self.count("marketing_revenue", leads.value[idx[won & marketing]].sum())
 
@@ -353,7 +398,7 @@ class SalesMarketingModel(mesa.Model):
         u = self.behaviour.random()  # drawn always: the stream stays aligned
         if not self.p.mechanisms.menial_requests:
             return
-        specialists = int((~self.reps.is_hybrid).sum())
+        specialists = self.reps.size - np.count_nonzero(self.reps.is_hybrid)
         rate = specialists * lv.menial_requests_per_rep_per_week / 5 * (1 - lv.self_service_templates)
         self.menial_backlog_hours += poisson_from_uniform(u, rate) * lv.menial_request_hours
 
@@ -364,8 +409,10 @@ class SalesMarketingModel(mesa.Model):
         waiting = waiting[np.argsort(leads.request_day[waiting], kind="stable")]
         real_backlog = max(0.0, len(waiting) * lv.collateral_request_hours - self.request_carry_hours)
         backlog = real_backlog + self.menial_backlog_hours
+        if backlog <= 0:  # nothing to serve (the hours used below could only be zero)
+            return
         responsiveness = (0.5 + team.trust) / (0.5 + team.ego / EGO_REFERENCE * 0.5) * (0.5 + self.pay_weight)
-        capacity = team.hours * np.clip(lv.marketing_support_share * responsiveness, 0, 1)
+        capacity = team.hours * clip_unit(lv.marketing_support_share * responsiveness)
         capacity = np.where(team.is_hybrid, 0.0, capacity)
         used = min(float(capacity.sum()), backlog)
         if used <= 0:
@@ -442,14 +489,14 @@ class SalesMarketingModel(mesa.Model):
         """How much of the gap to perfect fit marketing's knowledge closes."""
         return self.p.market.targeting_fit_gain * self.knowledge
 
-    @property
+    @functools.cached_property
     def mql_threshold(self) -> float:
         """Volume pay lowers the bar, revenue pay raises it; a shared definition is not moved."""
         lv = self.p.levers
         shift = (
             0.0 if lv.lead_acceptance_by == "shared" else lv.pay_threshold_shift * (2 * self.pay_weight - 1)
         )
-        return float(np.clip(lv.mql_score_threshold + shift, 0, 1))
+        return min(max(lv.mql_score_threshold + shift, 0.0), 1.0)
 
     def _attention(self, rows: np.ndarray) -> np.ndarray:
         """Working hours an inquiry stays attentive: mostly short (a 'golden hour'), some long."""
@@ -495,8 +542,9 @@ class SalesMarketingModel(mesa.Model):
         leads.available_hour[idx] = created + latency
         rejected = self._review(idx, owner)
         leads.stage[idx[rejected]] = Stage.REJECTED
-        self.marketing_failures += rejected.sum()
-        self.count("rejected", rejected.sum())
+        n_rejected = np.count_nonzero(rejected)
+        self.marketing_failures += n_rejected
+        self.count("rejected", n_rejected)
         accepted = idx[~rejected]
         self._cherry_pick(accepted)
         self.queue_idx = np.concatenate([self.queue_idx, accepted])
@@ -570,45 +618,47 @@ class SalesMarketingModel(mesa.Model):
         leads, lv, mk = self.leads, self.p.levers, self.p.market
         first = np.isnan(leads.first_attempt_hour[idx])
         leads.first_attempt_hour[idx[first]] = when[first]
-        leads.attempts[idx] += 1
+        attempts = leads.attempts[idx] + 1
+        leads.attempts[idx] = attempts
         owner = leads.owner[idx]
-        attempts_made = np.bincount(owner, minlength=self.reps.size)
-        self._spend(self.reps, attempts_made * lv.attempt_hours)
+        self._spend(self.reps, np.bincount(owner, minlength=self.reps.size) * lv.attempt_hours)
         self.count("selling_hours", len(idx) * lv.attempt_hours)
         self.count("attempts", len(idx))
         marketing = leads.source[idx] == Source.MARKETING
         reach = np.where(marketing, mk.reach_per_attempt, mk.outbound_reach_per_attempt)
-        u = attempt_uniform(leads.u_reach[idx], leads.attempts[idx])
+        u = attempt_uniform(leads.u_reach[idx], attempts)
         reached = (when < leads.window_end_hour[idx]) & (u < reach)
         qualified = reached & (leads.u_qualify[idx] < leads.fit[idx])
         max_attempts = lv.follow_up_attempts if self.p.mechanisms.follow_up else 1
-        gave_up = ~reached & (leads.attempts[idx] >= max_attempts)
+        missed = ~reached
+        gave_up = missed & (attempts >= max_attempts)
+        retry = missed & ~gave_up
         leads.stage[idx[qualified]] = Stage.SQL
         leads.stage[idx[reached & ~qualified]] = Stage.DISQUALIFIED
         leads.stage[idx[gave_up]] = Stage.UNRESPONSIVE
-        retry = idx[~reached & ~gave_up]
-        leads.available_hour[retry] = when[~reached & ~gave_up] + lv.retry_interval_hours
+        leads.available_hour[idx[retry]] = when[retry] + lv.retry_interval_hours
         self.opp_idx = np.concatenate([self.opp_idx, idx[qualified]])
         self.queue_idx = self.queue_idx[leads.stage[self.queue_idx] == Stage.QUEUED]
-        self._record_attempts(idx, when, first, marketing, reached, qualified)
+        self._record_attempts(idx, owner, when, first & marketing, reached & marketing, qualified, marketing)
 
-    def _record_attempts(self, idx, when, first, marketing, reached, qualified) -> None:
-        leads, reps = self.leads, self.reps
-        owner = leads.owner[idx]
+    def _record_attempts(self, idx, owner, when, first_inbound, reached_inbound, qualified, marketing):
+        leads, size = self.leads, self.reps.size
+        qualified_inbound = qualified & marketing
         # SALs and SQLs count in the period their MQL was handed over (its cohort), so each
         # period's MQL->SAL and SAL->SQL are true shares of that period's MQLs.
-        self._count_cohort("sals", leads.routed_day[idx[reached & marketing]])
-        self._count_cohort("sqls", leads.routed_day[idx[qualified & marketing]])
-        self.count("sourced_sqls", (qualified & ~marketing).sum())
-        self.count("first_contacts", (first & marketing).sum())
-        size = reps.size
-        self.rep_successes += np.bincount(owner[qualified & marketing], minlength=size)
-        self.rep_failures += np.bincount(owner[reached & ~qualified & marketing], minlength=size)
-        expectation = self.p.levers.sla_first_contact_hours or self.hours_per_day
-        delay = when - leads.created_hour[idx]
-        prompt = first & marketing & (delay <= expectation)
-        self.marketing_successes += prompt.sum()
-        self.marketing_failures += (first & marketing & ~prompt).sum()
+        self._count_cohort("sals", leads.routed_day[idx[reached_inbound]])
+        self._count_cohort("sqls", leads.routed_day[idx[qualified_inbound]])
+        self.count("sourced_sqls", np.count_nonzero(qualified) - np.count_nonzero(qualified_inbound))
+        n_first = np.count_nonzero(first_inbound)
+        self.count("first_contacts", n_first)
+        self.rep_successes += np.bincount(owner[qualified_inbound], minlength=size)
+        self.rep_failures += np.bincount(owner[reached_inbound & ~qualified], minlength=size)
+        if n_first:
+            expectation = self.p.levers.sla_first_contact_hours or self.hours_per_day
+            first = idx[first_inbound]
+            n_prompt = np.count_nonzero(when[first_inbound] - leads.created_hour[first] <= expectation)
+            self.marketing_successes += n_prompt
+            self.marketing_failures += n_first - n_prompt
 
     def prospect(self) -> None:
         """Reps spend hours left over on finding their own prospects (capped by a day's queue)."""
@@ -658,7 +708,7 @@ class SalesMarketingModel(mesa.Model):
         )
         expired = q[stale]
         leads.stage[expired] = Stage.LEAKED
-        leaked = (leads.source[expired] == Source.MARKETING).sum()
+        leaked = np.count_nonzero(leads.source[expired] == Source.MARKETING)
         self.count("leaked", leaked)
         self.marketing_failures += leaked  # marketing sees its leads left to rot
         self.queue_idx = q[~stale]
@@ -691,7 +741,7 @@ class SalesMarketingModel(mesa.Model):
                 blame = 1 + team.ego / EGO_REFERENCE * 0.5 * (1 - damping)
                 change = lv.trust_learning_rate * (good * (1 - team.trust) - blame * bad * team.trust)
                 change += lv.meeting_trust_gain_per_day * self.meeting_benefit * (1 - team.trust)
-                team.trust = np.where(team.is_hybrid, 1.0, np.clip(team.trust + change, 0, 1))
+                team.trust = np.where(team.is_hybrid, 1.0, clip_unit(team.trust + change))
         self._reset_experiences()
 
     def _reset_experiences(self) -> None:
@@ -745,7 +795,8 @@ class SalesMarketingModel(mesa.Model):
 
 
 def _mean(values: np.ndarray) -> float:
-    return float(values.mean()) if len(values) else float("nan")
+    # np.add.reduce / n is exactly what ndarray.mean computes, without its Python-level overhead.
+    return float(np.add.reduce(values) / len(values)) if len(values) else float("nan")
 
 
 def rank_within(group: np.ndarray) -> np.ndarray:
@@ -758,6 +809,11 @@ def rank_within(group: np.ndarray) -> np.ndarray:
     new_run[0] = True
     np.not_equal(group[1:], group[:-1], out=new_run[1:])
     return position - np.maximum.accumulate(np.where(new_run, position, 0))
+
+
+def clip_unit(values: np.ndarray) -> np.ndarray:
+    """Values clamped to [0, 1] (np.clip's result, at a third of its call overhead)."""
+    return np.minimum(np.maximum(values, 0.0), 1.0)
 
 
 def stock_step(level: float, pressure: float, decay: float) -> float:
@@ -785,21 +841,50 @@ def attempt_uniform(u: np.ndarray, attempt: np.ndarray) -> np.ndarray:
 
 def poisson_from_uniform(u: float, expected: float) -> int:
     """Poisson count by inversion, so one uniform decides it: a larger mean never gives fewer."""
-    return int(poisson_from_uniforms(np.array([u]), np.array([expected]))[0])
+    if expected <= 0:
+        return 0
+    cdf = _poisson_cdf(float(expected))
+    return int(np.searchsorted(cdf, u * cdf[-1], side="left"))  # terms below u * total
+
+
+@functools.lru_cache(maxsize=16)
+def _poisson_cdf(expected: float) -> np.ndarray:
+    """The truncated Poisson CDF of one mean (cached: a constant rate reuses it every day)."""
+    k, log_factorial = _poisson_terms(_poisson_top(expected))
+    cdf = np.cumsum(np.exp(k * np.log(expected) - expected - log_factorial))
+    cdf.flags.writeable = False
+    return cdf
 
 
 def poisson_from_uniforms(u: np.ndarray, expected: np.ndarray) -> np.ndarray:
-    """Poisson counts by inversion, element by element (see `poisson_from_uniform`)."""
+    """Poisson counts by inversion, element by element (see `poisson_from_uniform`).
+
+    Each count is the number of terms of the truncated CDF below u times its last term; all
+    rows are truncated at the same length, set by the largest mean. Zero means give zero.
+    """
     expected = np.asarray(expected, dtype=float)
-    if len(expected) == 0 or expected.max() <= 0:
-        return np.zeros(len(expected), dtype=np.int64)
-    top = int(expected.max() + 12 * np.sqrt(expected.max()) + 12)
+    out = np.zeros(len(expected), dtype=np.int64)
+    largest = expected.max() if len(expected) else 0.0
+    if largest <= 0:
+        return out
+    k, log_factorial = _poisson_terms(_poisson_top(largest))
+    rows = np.flatnonzero(expected > 0)
+    mean = expected[rows, None]
+    cdf = np.cumsum(np.exp(k * np.log(mean) - mean - log_factorial), axis=1)
+    out[rows] = np.add.reduce(cdf < u[rows, None] * cdf[:, -1:], axis=1)
+    return out
+
+
+def _poisson_top(largest_mean: float) -> int:
+    """Terms kept in the CDF: 12 standard deviations (plus 12) past the largest mean."""
+    return int(largest_mean + 12 * np.sqrt(largest_mean) + 12)
+
+
+@functools.lru_cache(maxsize=256)
+def _poisson_terms(top: int) -> tuple[np.ndarray, np.ndarray]:
+    """The counts 0..top-1 and their log(k!), the fixed part of every Poisson CDF truncated at `top` terms."""
     k = np.arange(top)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_pmf = k * np.log(expected)[:, None] - expected[:, None] - gammaln(k + 1)
-    cdf = np.cumsum(np.exp(np.nan_to_num(log_pmf, nan=-np.inf)), axis=1)
-    cdf[expected <= 0] = 1.0  # P(0) = 1 for a zero mean
-    return (cdf < (u * cdf[:, -1])[:, None]).sum(axis=1)
+    return k, gammaln(k + 1)
 
 
 def attempt_times(
