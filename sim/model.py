@@ -54,11 +54,11 @@ class SalesMarketingModel(mesa.Model):
             seed = int(np.random.SeedSequence().entropy % (2**63))
         super().__init__(rng=seed)
         self.seed = seed
-        self.p = params or Params()  # set only through _set_params, which refreshes derived values
+        self._shifts: dict[str, tuple] = {}  # each side's day without rotation, for these params
+        self.p = params or Params()
         self.interventions = sorted(interventions, key=lambda i: i.day)
         self._key = np.random.SeedSequence(seed).generate_state(2, dtype=np.uint64)
         self._generators: dict[int, np.random.Generator] = {}
-        self._shifts: dict[str, tuple] = {}  # each side's day without rotation, for these params
         self.day = 0
         self.leads = LeadTable()
         self.queue_idx = np.empty(0, dtype=np.int64)  # leads in Stage.QUEUED
@@ -154,9 +154,14 @@ class SalesMarketingModel(mesa.Model):
 
     DERIVED = ("pay_weight", "meeting_benefit", "mql_threshold")  # cached functions of p alone
 
-    def _set_params(self, params: Params) -> None:
-        """Change the parameters and forget the values derived from the old ones."""
-        self.p = params
+    @property
+    def p(self) -> Params:
+        """All parameters; assigning new ones forgets every value derived from the old ones."""
+        return self._p
+
+    @p.setter
+    def p(self, params: Params) -> None:
+        self._p = params
         for name in self.DERIVED:
             self.__dict__.pop(name, None)
         self._shifts.clear()
@@ -214,7 +219,7 @@ class SalesMarketingModel(mesa.Model):
         """Change lever values whose intervention day has come."""
         for intervention in self.interventions:
             if intervention.day == self.day:
-                self._set_params(self.p.with_values(intervention.values))
+                self.p = self.p.with_values(intervention.values)
 
     # ------------------------------------------------------------------ hours
     def plan_hours(self) -> None:
@@ -231,7 +236,10 @@ class SalesMarketingModel(mesa.Model):
             shift = self._shift(team, name, rotating)
         else:  # nobody rotates: the same shift every day until the parameters change
             if name not in self._shifts:
-                self._shifts[name] = self._shift(team, name, np.zeros(team.size, dtype=bool))
+                shift = self._shift(team, name, np.zeros(team.size, dtype=bool))
+                for array in shift[:2]:  # shared by every day: an in-place write would leak into the next
+                    array.flags.writeable = False
+                self._shifts[name] = shift
             shift = self._shifts[name]
         team.present, team.hours, capacity, meeting, rotation_days = shift
         if team.debt.any():
