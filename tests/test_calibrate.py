@@ -35,16 +35,16 @@ KNOWN = {
     "marketing_budget_share": 0.08,
     "deal_value_mean": 25_000.0,
 }
-TRUTH = {
-    "cost_per_inquiry": 90.0,
-    "mql_score_threshold": 0.50,
-    "reach_per_attempt": 0.75,
-    "inquiry_fit_mean": 0.22,
-    "base_win_rate": 0.30,
-    "rep_response_latency_hours": 0.4,
+TRUTH = {  # each further from the base scenario's value than its tolerance: the fit has to move
+    "cost_per_inquiry": 150.0,
+    "mql_score_threshold": 0.60,
+    "reach_per_attempt": 0.50,
+    "inquiry_fit_mean": 0.40,
+    "base_win_rate": 0.16,
+    "rep_response_latency_hours": 0.85,
 }
 TOLERANCE = {  # absolute, except cost and latency: relative
-    # This company's three marketers happen to buy ~17% more inquiries than the seed average at
+    # This company's three marketers happen to buy ~15% more inquiries than the seed average at
     # the same parameters (their skill draw), which the fit can only read as cheaper inquiries.
     "cost_per_inquiry": 0.20,
     "mql_score_threshold": 0.12,
@@ -100,7 +100,8 @@ def test_recovers_known_parameter(fit, name):
     error = abs(estimate.value - TRUTH[name])
     allowed = TOLERANCE[name] * (TRUTH[name] if name in RELATIVE else 1.0)
     assert error <= allowed, f"{name}: fitted {estimate.value:.4g}, truth {TRUTH[name]}, SE {estimate.se:.3g}"
-    assert estimate.ci_low < estimate.value < estimate.ci_high
+    assert abs(estimate.base - TRUTH[name]) > allowed, "staying at the start value would pass"
+    assert estimate.se > 0 and estimate.ci_low < estimate.value < estimate.ci_high
 
 
 def test_fit_matches_the_moments_and_is_identified(fit):
