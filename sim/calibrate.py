@@ -297,6 +297,22 @@ def volume_guess(simulator: Simulator, observed: Observed, moments: Sequence[str
 
 
 # ---------------------------------------------------------------------- the fit
+def known_scenario(
+    observed: Observed, base: Scenario, overrides: dict[str, Any]
+) -> tuple[Scenario, dict[str, Any]]:
+    """The base with every known value set (`--set` wins over the file), and those values.
+
+    The budget becomes a share of the revenue target in force after `--set`, so a target given
+    on the command line scales the share, not the base scenario's target.
+
+    Raises:
+        ParameterError: A known value or `--set` value out of range (named by where it came from).
+    """
+    with_set = base.with_values(overrides, source="--set")
+    known = {**resolve_known(observed, with_set.params.flat()), **overrides}
+    return base.with_values(known, source=observed.source), known
+
+
 def calibrate(
     observed: Observed,
     base: Scenario,
@@ -329,8 +345,7 @@ def calibrate(
     Raises:
         ParameterError: Known values out of range, or nothing left to fit.
     """
-    known = {**resolve_known(observed, base.params.flat()), **(overrides or {})}
-    scenario = base.with_values(known, source=observed.source)
+    scenario, known = known_scenario(observed, base, overrides or {})
     moments = select_moments(observed)
     names = fitted_parameters(moments, set(known))
     if not names:

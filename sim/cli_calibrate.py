@@ -145,14 +145,11 @@ def handle_calibrate(args: argparse.Namespace) -> int:
     """Check everything, fit, write the folder and report."""
     from sim import cli
     from sim.api import draw_seed, resolve_scenario
-    from sim.observed import resolve_known
 
     check_calibrate_args(args)
     observed = load_input(args.observed, args.mapping)
     base = resolve_scenario(args.scenario)
-    overrides = cli.parse_set(args.set)
-    checked = base.with_values(overrides, source="--set")  # every known value valid before any run
-    checked.with_values(resolve_known(observed, base.params.flat()), source=observed.source)
+    overrides = cli.parse_set(args.set)  # checked by calibrate() before any run
     seed = draw_seed() if args.seed is None else args.seed
 
     from sim.calibrate import calibrate

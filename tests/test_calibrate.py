@@ -20,10 +20,10 @@ import numpy as np
 import pytest
 from helpers import RUN_CLI
 
-from sim.calibrate import FIT_FOR, calibrate, select_moments
+from sim.calibrate import FIT_FOR, calibrate, known_scenario, select_moments
 from sim.calibrate_report import calibrated_toml
 from sim.model import SalesMarketingModel
-from sim.observed import observed_from_summary
+from sim.observed import load_observed, observed_from_summary
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,3 +144,14 @@ def test_cli_writes_a_calibration_that_compare_runs(tmp_path):
         "--seed", "1", "--out", tmp_path / "cmp", "--quiet", cwd=tmp_path,
     )  # fmt: skip
     assert compared.returncode == 0, compared.stderr
+
+
+def test_a_set_revenue_target_sets_the_budget_share(tmp_path):
+    """The observed budget is a share of the revenue target in force after --set, not the base's."""
+    path = tmp_path / "company.toml"
+    path.write_text("[marketing]\nbudget_per_year = 400000\n[funnel]\nmql_to_sal = 0.5\n", encoding="utf-8")
+    base = load_scenario("defined")
+    scenario, known = known_scenario(load_observed(path), base, {"revenue_target_per_year": 8e6})
+    assert scenario.params.market.revenue_target_per_year == 8e6
+    assert scenario.params.levers.marketing_budget_share == pytest.approx(0.05)
+    assert known["marketing_budget_share"] == pytest.approx(0.05)
