@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.params import ParameterError, parameter_fields, suggest
-from sim.scenario import ScenarioError, _label, _read_toml, scenario_error
+from sim.params import ParameterError, suggest
+from sim.scenario import ScenarioError, _checked, _label, _read_toml, scenario_error
 
 WORKING_DAYS_PER_MONTH = 250 / 12  # the model's year is 250 working days (sim.model)
 DEFAULT_MONTHS_OBSERVED = 12.0
@@ -291,16 +291,11 @@ def _known_values(where: str, tables: dict[str, dict[str, float]], known: dict[s
         values["revenue_target_per_year"] = marketing["revenue_target_per_year"]
     if "budget_per_year" in marketing:
         values["marketing_budget_per_year"] = marketing["budget_per_year"]  # resolved against the base
-    fields = parameter_fields()
     for key, value in known.items():
-        if key not in fields:
-            raise _error(
-                where,
-                f"known.{key}",
-                f"unknown parameter{suggest(key, fields)}",
-                "a parameter name (docs/ODD.md)",
-            )
-        values[key] = value
+        try:
+            values[key] = _checked(where, "known", key, value)  # name and value, as in a scenario file
+        except ScenarioError as err:
+            raise ObservedError(str(err)) from None
     return values
 
 

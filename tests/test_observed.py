@@ -69,7 +69,7 @@ def write(tmp_path: Path, text: str) -> Path:
         ("mql_to_sal = 0.5\n", ["mql_to_sal: belongs in [funnel]"]),
         ("[funel]\nmql_to_sal = 0.5\n", ["funel: unknown key", "did you mean 'funnel'"]),
         ("[team]\nn_reps = 3\n", ["funnel: no figure to fit"]),
-        ("[funnel]\nmql_to_sal = 0.5\n[known]\nsla_hours = 2\n", ["known.sla_hours: unknown parameter"]),
+        ("[funnel]\nmql_to_sal = 0.5\n[known]\nsla_hours = 2\n", ["known.sla_hours: unknown key"]),
         ("[funnel\n", ["client.toml: line 1", "malformed TOML"]),
     ],
 )
@@ -96,5 +96,6 @@ def test_cli_reports_observed_errors_with_exit_2_and_writes_nothing(tmp_path):
     done = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: client.toml: n_reps: out of range: -4"), lines
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("error: client.toml: known.n_reps: out of range: -4"), lines
     assert not out.exists()
