@@ -23,6 +23,7 @@ def test_every_case_has_stored_digests():
 def test_run_is_bit_identical_to_golden(name):
     """Every daily array, the summary, the tables and the lead table hash as stored."""
     computed = digests(run_case(*CASES[name]))
+    assert computed.keys() == STORED[name].keys(), "an output part was added or lost"
     for part, stored in STORED[name].items():
         changed = sorted(
             k for k in stored.keys() | computed[part].keys() if stored.get(k) != computed[part].get(k)

@@ -19,6 +19,7 @@ import pytest
 from helpers import RUN_CLI, run
 
 from sim import cli_validate
+from sim.leads import Source, Stage
 from sim.metrics import response_decay as metrics_response_decay
 from sim.params import MECHANISMS
 from sim.validation import PATTERNS, funnel, mechanisms, meetings, response_decay, structure
@@ -120,11 +121,25 @@ def test_response_decay_fails_on_a_flat_curve():
 def test_response_decay_counts_match_the_metric():
     tables = [run({"sla_first_contact_hours": 0.0, "rep_response_latency_hours": h}, 1, 80, "defined").leads
               for h in (0.2, 40.0)]  # fmt: skip
+    for leads, counts in zip(tables, map(response_decay.decay_counts, tables), strict=True):
+        # the plain definition: first-contacted marketing leads, qualified = SQL or beyond
+        contacted = (leads.source == Source.MARKETING) & ~np.isnan(leads.first_attempt_hour)
+        delay = leads.first_attempt_hour[contacted] - leads.created_hour[contacted]
+        qualified = np.isin(leads.stage[contacted], [Stage.SQL, Stage.OPPORTUNITY, Stage.WON, Stage.LOST])
+        edges = response_decay.EDGES
+        for i, name in enumerate(response_decay.BINS):
+            in_bin = (delay >= edges[i]) & (delay < edges[i + 1])
+            assert counts[f"decay_n_{name}"] == in_bin.sum(), name
+            assert counts[f"decay_q_{name}"] == qualified[in_bin].sum(), name
     expected = metrics_response_decay(*tables)
     counts = [np.array([[[c[f"decay_n_{b}"], c[f"decay_q_{b}"]] for b in response_decay.BINS]])
               for c in map(response_decay.decay_counts, tables)]  # fmt: skip
-    rate = response_decay.rates(sum(c.sum(axis=0) for c in counts))
-    assert response_decay.ratio(rate, "ratio_1h_vs_1_2h") == pytest.approx(expected["ratio_1h_vs_1_2h"])
+    pooled = sum(c.sum(axis=0) for c in counts)
+    rate = response_decay.rates(pooled)
+    for ratio in ("ratio_1h_vs_1_2h", "ratio_1h_vs_24h_plus"):
+        assert response_decay.ratio(rate, ratio) == pytest.approx(expected[ratio]), ratio
+    for name in ("within_1h", "1_to_2h", "24h_plus"):
+        assert pooled[response_decay.BINS.index(name), 0] == expected[f"n_{name}"], name
     assert rate[0] == pytest.approx(expected["rate_within_1h"])
 
 

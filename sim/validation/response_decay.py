@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.leads import LeadTable, Source
-from sim.metrics import QUALIFIED_STAGES, first_response_hours
+from sim.leads import LeadTable
+from sim.metrics import response_counts
 from sim.validation.core import Arm, Design, Pattern, Row, RunTable, Size, verdict
 
 NAME = "response_decay"
@@ -60,15 +60,11 @@ def decay_counts(leads: LeadTable) -> dict[str, float]:
     Same definitions as `sim.metrics.response_decay` (first-contacted marketing leads; qualified
     means SQL or beyond), reduced to counts so a run ships back a few numbers, not its leads.
     """
-    delay, _ = first_response_hours(leads)
-    contacted = (leads.source == Source.MARKETING) & ~np.isnan(leads.first_attempt_hour)
-    qualified = np.isin(leads.stage[contacted], QUALIFIED_STAGES)
-    which = np.searchsorted(np.asarray(EDGES), delay, side="right") - 1
+    n, q = response_counts(leads, EDGES)
     out: dict[str, float] = {}
     for i, name in enumerate(BINS):
-        in_bin = which == i
-        out[f"{PREFIX}_n_{name}"] = float(in_bin.sum())
-        out[f"{PREFIX}_q_{name}"] = float(qualified[in_bin].sum())
+        out[f"{PREFIX}_n_{name}"] = float(n[i])
+        out[f"{PREFIX}_q_{name}"] = float(q[i])
     return out
 
 
