@@ -30,6 +30,7 @@ from sim.params import Intervention, Params
 
 CHUNK_RUNS = 50  # runs per chunk file: few files for big sweeps, little lost when killed
 SUMMARY_DIR, SERIES_DIR, FAILURE_DIR = "runs", "series", "failures"
+NO_SERIES = "none"  # RunSpec.period of runs whose time series nobody reads
 # What the process pool's fork server imports before forking workers: the driver's main module
 # (so tasks defined in a script unpickle, as by default) and the model with its dependencies.
 WORKER_PRELOAD = ["__main__", "sim.model"]
@@ -99,14 +100,23 @@ def replication_seeds(root_seed: int, replications: int) -> list[int]:
     return [int(c.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for c in children]
 
 
-def execute_run(spec: RunSpec) -> RunOutcome:
-    """Run one simulation (in whatever process the executor chose); never raises."""
+def execute_run(spec: RunSpec, extra: Callable[[Any], dict[str, float]] | None = None) -> RunOutcome:
+    """Run one simulation (in whatever process the executor chose); never raises.
+
+    Args:
+        spec: The run.
+        extra: Further summary columns computed from the finished model in the worker (e.g.
+            counts over its leads, which are too big to ship back); a module-level function,
+            so it pickles (`functools.partial(execute_run, extra=f)` is a task for `run_batch`).
+    """
     from sim.model import SalesMarketingModel
 
     try:
         model = SalesMarketingModel(spec.params, seed=spec.seed, interventions=spec.interventions)
         model.run(spec.days)
-        return RunOutcome(spec, model.summary(), model.timeseries(spec.period))
+        summary = model.summary() if extra is None else {**model.summary(), **extra(model)}
+        series = pd.DataFrame() if spec.period == NO_SERIES else model.timeseries(spec.period)
+        return RunOutcome(spec, summary, series)
     except Exception:  # noqa: BLE001 - a failing run is recorded, not fatal to the batch
         return RunOutcome(spec, error=traceback.format_exc())
 

@@ -3,7 +3,7 @@
 All patterns' arms are turned into run specs first and deduplicated by run id (an arm two
 patterns share, at the same size, runs once), then run through `sim.runner.run_batch` on one
 executor, so the whole suite parallelises. Each worker reduces its run to the summary plus the
-response-decay counts (`validation_task`); lead tables never leave the worker. Runs stream to
+response-decay counts (`VALIDATION_TASK`); lead tables never leave the worker. Runs stream to
 `runs/` in the results folder; the table, metadata and plots are written atomically at the end.
 
 Replication i of every arm has the same seed, derived from the root seed (`--seed`, fixed by
@@ -12,17 +12,15 @@ default so that validation is reproducible), so every comparison within a patter
 
 from __future__ import annotations
 
+import functools
 import sys
 import tempfile
 import time
-import traceback
 from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import pandas as pd
 
 from sim.output import (
     atomic_write_csv,
@@ -31,7 +29,16 @@ from sim.output import (
     utc_now,
 )
 from sim.params import ParameterError
-from sim.runner import ResultStore, RunOutcome, RunSpec, default_executor, replication_seeds, run_batch
+from sim.runner import (
+    NO_SERIES,
+    ResultStore,
+    RunOutcome,
+    RunSpec,
+    default_executor,
+    execute_run,
+    replication_seeds,
+    run_batch,
+)
 from sim.scenario import Scenario, load_scenario
 from sim.validation import PATTERNS
 from sim.validation.core import FAIL, Arm, Pattern, Row, RunTable, Size
@@ -39,7 +46,7 @@ from sim.validation.response_decay import decay_counts
 
 DEFAULT_SEED = 20260101  # fixed, so `validate` gives the same table on every machine
 TABLE_FILE, METADATA_FILE, PLOTS_DIR = "validation.csv", "metadata.json", "plots"
-PERIOD = "none"  # no time series: patterns read run summaries only
+PERIOD = NO_SERIES  # patterns read run summaries only
 
 
 @dataclass
@@ -61,17 +68,13 @@ class SuiteResult:
         return not self.failed and all(r.passed is not False for r in self.rows)
 
 
-def validation_task(spec: RunSpec) -> RunOutcome:
-    """Run one simulation; keep its summary and its response-decay counts. Never raises."""
-    from sim.model import SalesMarketingModel
+def decay_counts_of(model: Any) -> dict[str, float]:
+    """The response-decay counts of a finished model (lead tables never leave the worker)."""
+    return decay_counts(model.leads)
 
-    try:
-        model = SalesMarketingModel(spec.params, seed=spec.seed, interventions=spec.interventions)
-        model.run(spec.days)
-        summary = {k: float(v) for k, v in model.summary().items()}
-        return RunOutcome(spec, {**summary, **decay_counts(model.leads)}, pd.DataFrame())
-    except Exception:  # noqa: BLE001 - a failing run is recorded, not fatal to the suite
-        return RunOutcome(spec, error=traceback.format_exc())
+
+VALIDATION_TASK = functools.partial(execute_run, extra=decay_counts_of)
+"""One run: its summary plus its response-decay counts, no time series; never raises."""
 
 
 class Specs:
@@ -184,7 +187,7 @@ def _run(
 
     try:
         in_flight = 2 * getattr(executor, "_max_workers", 1)
-        run_batch(todo, store, executor, in_flight=in_flight, on_done=done, task=validation_task)
+        run_batch(todo, store, executor, in_flight=in_flight, on_done=done, task=VALIDATION_TASK)
     finally:
         bar.close()
         if own:
