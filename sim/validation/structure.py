@@ -35,21 +35,14 @@ def design(quick: bool) -> Design:
 def evaluate(table: RunTable, quick: bool, seed: int) -> list[Row]:
     """The headline check, then each stage step as information."""
     size = QUICK if quick else FULL
-    seg, integ = Arm.of("segregated"), Arm.of("integrated")
-    rows = [
-        difference_row(
-            NAME,
-            "revenue: integrated - segregated",
-            SHORT_SOURCE,
-            "> 0 (95% CI above zero)",
-            *table.paired(seg, integ, size, "revenue"),
-            UP,
-            note=_note(*table.paired(seg, integ, size, "revenue")),
-        )
-    ]
+    seg, integ = table.paired(Arm.of("segregated"), Arm.of("integrated"), size, "revenue")
+    headline = "revenue: integrated - segregated"
+    note = _note(seg, stats.paired_difference(seg, integ))
+    rows = [difference_row(NAME, headline, SHORT_SOURCE, "> 0 (95% CI above zero)", seg, integ, UP, note)]
     for lower, upper in zip(STAGES, STAGES[1:], strict=False):
         a, b = table.paired(Arm.of(lower), Arm.of(upper), size, "revenue")
-        step = stats.paired_difference(a, b).difference
+        diff = stats.paired_difference(a, b)
+        step = diff.difference
         rows.append(
             Row(
                 NAME,
@@ -60,15 +53,14 @@ def evaluate(table: RunTable, quick: bool, seed: int) -> list[Row]:
                 step.low,
                 step.high,
                 INFO,
-                _note(a, b),
+                _note(a, diff),
                 step.n,
             )
         )
     return rows
 
 
-def _note(a, b) -> str:
-    diff = stats.paired_difference(a, b)
+def _note(a, diff: stats.PairedDifference) -> str:
     return f"paired over replications; uplift {100 * diff.uplift:+.0f} % on a mean of {a.mean():,.0f}"
 
 
