@@ -6,7 +6,7 @@ The same runs: the default scenario, the same seeds, the same number of days, th
 paths in one invocation, both on 2 processes, each timed from the call to the last result in
 hand (pool start-up included, as a user waits for it). Each path keeps what its users get:
 
-- ours, `sim.runner.run_batch` on `default_executor(2)`: for every run the standard summary
+- ours, `sim.experiments.runner.run_batch` on `default_executor(2)`: for every run the standard summary
   (every KPI over the horizon) and the weekly table (one row per week, every KPI column),
   streamed to parquet chunks on disk;
 - `mesa.batch_run(number_processes=2)`: a Mesa user's model class whose `DataCollector` collects
@@ -32,9 +32,9 @@ import mesa
 import numpy as np
 from common import Figure, median
 
-from sim.model import SalesMarketingModel
-from sim.runner import ResultStore, RunSpec, default_executor, replication_seeds, run_batch
-from sim.scenario import load_scenario
+from sim.experiments.runner import ResultStore, RunSpec, default_executor, replication_seeds, run_batch
+from sim.model.model import SalesMarketingModel
+from sim.model.scenario import load_scenario
 
 SCENARIO = "defined"
 ROOT_SEED = 2026

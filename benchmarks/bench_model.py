@@ -12,8 +12,8 @@ import argparse
 
 from common import Figure, median, timed
 
-from sim.model import SalesMarketingModel
-from sim.params import Params
+from sim.model.model import SalesMarketingModel
+from sim.model.params import Params
 
 DAYS = 500  # two simulated years of working days
 SCALING_DAYS = 250  # one simulated year per scaling run

@@ -70,18 +70,18 @@ def child(runs: int, days: int, workers: int) -> None:
     The peak is read just before the final tables are assembled (every run submitted, received
     and streamed to disk) and again at the end of the command.
     """
-    import sim.sweep
-    from sim import cli
-    from sim.cli_sweep import register_sweep
+    import sim.experiments.sweep
+    from sim.cli import main as cli
+    from sim.cli.sweep import register_sweep
 
     streamed: list[float] = []
-    assemble = sim.sweep.assemble
+    assemble = sim.experiments.sweep.assemble
 
     def measured_assemble(*args, **kwargs):
         streamed.append(peak_mib())
         return assemble(*args, **kwargs)
 
-    sim.sweep.assemble = measured_assemble
+    sim.experiments.sweep.assemble = measured_assemble
     if register_sweep not in cli.REGISTRARS:
         cli.REGISTRARS.append(register_sweep)
     with tempfile.TemporaryDirectory() as tmp:

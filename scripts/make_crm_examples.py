@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.crm import export_from_leads, load_mapping
-from sim.model import SalesMarketingModel
-from sim.scenario import load_scenario
+from sim.calibration.crm import export_from_leads, load_mapping
+from sim.model.model import SalesMarketingModel
+from sim.model.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

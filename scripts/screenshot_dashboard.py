@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from sim.dashboard_serve import CHROMIUM_ARGS, ROOT, serve
+from sim.dashboard.serve import CHROMIUM_ARGS, ROOT, serve
 
 VIEWPORT = {"width": 1600, "height": 1180}  # the sidebar's top and all six panels
 

@@ -17,15 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sim.api import RunResult, run
-    from sim.scenario import Scenario, ScenarioError, list_scenarios, load_scenario
+    from sim.model.scenario import Scenario, ScenarioError, list_scenarios, load_scenario
 
 _LAZY: dict[str, str] = {
     "run": "sim.api",
     "RunResult": "sim.api",
-    "load_scenario": "sim.scenario",
-    "list_scenarios": "sim.scenario",
-    "Scenario": "sim.scenario",
-    "ScenarioError": "sim.scenario",
+    "load_scenario": "sim.model.scenario",
+    "list_scenarios": "sim.model.scenario",
+    "Scenario": "sim.model.scenario",
+    "ScenarioError": "sim.model.scenario",
 }
 
 __all__ = ["RunResult", "Scenario", "ScenarioError", "list_scenarios", "load_scenario", "run"]

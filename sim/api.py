@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.params import ParameterError
-from sim.scenario import Scenario, load_scenario
+from sim.model.params import ParameterError
+from sim.model.scenario import Scenario, load_scenario
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.model import SalesMarketingModel
+    from sim.model.model import SalesMarketingModel
 
-PERIODS: tuple[str, ...] = ("day", "week", "month", "quarter")  # sim.metrics.PERIOD_DAYS, kept light
+PERIODS: tuple[str, ...] = ("day", "week", "month", "quarter")  # sim.model.metrics.PERIOD_DAYS, kept light
 MAX_SEED = 2**63  # seeds are stored as int64 in tables; the model draws its own below this too
 
 
@@ -94,7 +94,7 @@ def run(
     check_run_args(days, seed, period)
     resolved = resolve_scenario(scenario, overrides)
     seed = draw_seed() if seed is None else int(seed)
-    from sim.model import SalesMarketingModel
+    from sim.model.model import SalesMarketingModel
 
     model = SalesMarketingModel(resolved.params, seed=seed, interventions=resolved.interventions).run(days)
     return RunResult(

@@ -24,8 +24,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.params import Intervention
-from sim.scenario import PROJECT_ROOT, Scenario, ScenarioIntervention
+from sim.model.params import Intervention
+from sim.model.scenario import PROJECT_ROOT, Scenario, ScenarioIntervention
 
 if TYPE_CHECKING:
     from sim.api import RunResult
@@ -154,7 +154,8 @@ def _description(item: Intervention) -> str:
     return item.description if isinstance(item, ScenarioIntervention) else ""
 
 
-def _event_label(item: Intervention) -> str:
+def event_label(item: Intervention) -> str:
+    """A plot's label for an intervention: its description, else its day and the levers it sets."""
     return _description(item) or f"day {item.day}: " + ", ".join(item.values)
 
 
@@ -198,31 +199,3 @@ def results_dir(
 def default_run_dir(scenario: str, seed: int, base: Path = RESULTS_DIR, now: datetime | None = None) -> Path:
     """`<base>/run-<scenario>-<UTC yyyymmdd-HHMMSS>-seed<N>`, with -2, -3... if already taken."""
     return results_dir("run", scenario, seed, base, now)
-
-
-def write_run(result: RunResult, out_dir: Path, argv: list[str]) -> Path:
-    """Write a run's timeseries, one-row summary, metadata and overview plot into `out_dir`.
-
-    Args:
-        result: A finished run from `sim.api.run`.
-        out_dir: The run's folder; created if missing.
-        argv: The command line that asked for the run (recorded in metadata.json).
-
-    Returns:
-        The folder written.
-    """
-    from sim.plots import plot_run
-
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write(out_dir / "timeseries.parquet", lambda tmp: result.timeseries.to_parquet(tmp, index=False))
-    summary_row = {"scenario": result.scenario.name, "seed": result.seed, **result.summary}
-    atomic_write_csv(out_dir / "summary.csv", [summary_row])
-    atomic_write_json(out_dir / "metadata.json", run_metadata(result, argv))
-    title = f"{result.scenario.name}, seed {result.seed}, {result.days} working days"
-    weekly, monthly = result.model.timeseries("week"), result.model.timeseries("month")
-    events = [(item.day, _event_label(item)) for item in result.scenario.interventions]
-    atomic_write(
-        out_dir / "run.png", lambda tmp: plot_run(weekly, tmp, monthly=monthly, title=title, events=events)
-    )
-    return out_dir

@@ -75,8 +75,8 @@ def _table_digests(table) -> dict[str, str]:
 
 def run_case(scenario: str, seed: int, days: int, overrides: dict[str, Any]):
     """Build and run one case's model through the public scenario loader."""
-    from sim.model import SalesMarketingModel
-    from sim.scenario import load_scenario
+    from sim.model.model import SalesMarketingModel
+    from sim.model.scenario import load_scenario
 
     resolved = load_scenario(scenario, overrides)
     model = SalesMarketingModel(resolved.params, seed=seed, interventions=resolved.interventions)

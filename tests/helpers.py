@@ -1,6 +1,6 @@
 """Small shared helpers for the behavioural tests: scenario parameters, runs and seed averages.
 
-Scenario files are read here with tomllib directly (not through sim.scenario) so that these
+Scenario files are read here with tomllib directly (not through sim.model.scenario) so that these
 tests depend only on the model and its parameters.
 """
 
@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.model import SalesMarketingModel
-from sim.params import GROUPS, Intervention, Params
+from sim.model.model import SalesMarketingModel
+from sim.model.params import GROUPS, Intervention, Params
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO_DIR = ROOT / "scenarios"
@@ -97,5 +97,5 @@ def seed_mean(
     return float(np.nanmean([cached_summary(overrides, s, days, scenario)[column] for s in seeds]))
 
 
-RUN_CLI = "import sys\nfrom sim import cli\nsys.exit(cli.main(sys.argv[1:]))\n"
+RUN_CLI = "import sys\nfrom sim.cli import main as cli\nsys.exit(cli.main(sys.argv[1:]))\n"
 """A script that runs the command line in a subprocess (python -c RUN_CLI ARGS...)."""

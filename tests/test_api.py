@@ -13,7 +13,9 @@ import pandas.testing as pdt
 import pytest
 
 import sim
-from sim import api, metrics
+from sim import api
+from sim.model import metrics
+from sim.model.params import ParameterError
 from sim.output import (
     PACKAGES,
     atomic_write,
@@ -22,9 +24,8 @@ from sim.output import (
     environment_metadata,
     git_state,
     jsonable,
-    write_run,
 )
-from sim.params import ParameterError
+from sim.reporting.run import write_run
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +86,7 @@ def test_periods_match_the_metrics():
 
 def test_import_sim_is_light():
     code = (
-        "import sys, sim, sim.cli, sim.scenario, sim.api; "
+        "import sys, sim, sim.cli.main, sim.model.scenario, sim.api; "
         "heavy = [m for m in ('mesa', 'pandas', 'matplotlib', 'numpy') if m in sys.modules]; "
         "print(heavy); assert not heavy; assert callable(sim.load_scenario)"
     )

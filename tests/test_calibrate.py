@@ -20,11 +20,11 @@ import numpy as np
 import pytest
 from helpers import RUN_CLI
 
-from sim.calibrate import FIT_FOR, calibrate, known_scenario, select_moments
-from sim.calibrate_report import calibrated_toml
-from sim.model import SalesMarketingModel
-from sim.observed import load_observed, observed_from_summary
-from sim.scenario import load_scenario
+from sim.calibration.fit import FIT_FOR, calibrate, known_scenario, select_moments
+from sim.calibration.observed import load_observed, observed_from_summary
+from sim.model.model import SalesMarketingModel
+from sim.model.scenario import load_scenario
+from sim.reporting.calibration import calibrated_toml
 
 ROOT = Path(__file__).resolve().parent.parent
 DAYS = 250
@@ -72,8 +72,8 @@ def fit():
 
 
 def test_cli_defaults_are_the_fits_defaults():
-    import sim.calibrate as fit_module
-    import sim.cli_calibrate as command
+    import sim.calibration.fit as fit_module
+    import sim.cli.calibrate as command
 
     for name in ("DEFAULT_REPLICATIONS", "DEFAULT_DAYS", "DEFAULT_MAX_EVALS", "DEFAULT_STARTS"):
         assert getattr(command, name) == getattr(fit_module, name), name

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 from helpers import cached_summary, run
 
-from sim.metrics import response_decay
-from sim.params import Params
+from sim.model.metrics import response_decay
+from sim.model.params import Params
 
 TOLERANCE = 1.5
 LATENCIES_HOURS = (0.2, 1.0, 4.0, 16.0, 40.0)

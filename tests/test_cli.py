@@ -8,9 +8,9 @@ import time
 import pandas as pd
 import pytest
 
-from sim import metrics
+from sim.model import metrics
+from sim.model.scenario import SCENARIO_DIR, load_scenario
 from sim.output import PACKAGES
-from sim.scenario import SCENARIO_DIR, load_scenario
 
 
 def assert_clean_error(done, *expected: str) -> str:
@@ -97,11 +97,11 @@ def test_help_is_fast_and_lists_commands(cli):
 
 
 def test_no_command_runs_the_headline_comparison(monkeypatch):
-    import sim.cli_compare
-    from sim.cli import main
+    import sim.cli.compare
+    from sim.cli.main import main
 
     calls = []
-    monkeypatch.setattr(sim.cli_compare, "headline", lambda *a: calls.append(a) or 0)
+    monkeypatch.setattr(sim.cli.compare, "headline", lambda *a: calls.append(a) or 0)
     assert main([]) == 0
     assert calls == [()]
 

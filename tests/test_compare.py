@@ -12,20 +12,21 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-import sim.model
-from sim import cli, cli_compare
-from sim import compare as compare_module
-from sim.compare import compare
-from sim.runner import FAILURE_DIR, replication_seeds
-from sim.stats import paired_difference
+import sim.model.model
+from sim.cli import compare as cli_compare
+from sim.cli import main as cli
+from sim.experiments import compare as compare_module
+from sim.experiments.compare import compare
+from sim.experiments.runner import FAILURE_DIR, replication_seeds
+from sim.experiments.stats import paired_difference
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Runs `compare` through sim.cli.main whether or not sim/cli.py registers it yet.
+# Runs `compare` through sim.cli.main.main whether or not sim/cli.py registers it yet.
 SHIM = (
     "import sys\n"
-    "from sim import cli\n"
-    "from sim.cli_compare import register_compare\n"
+    "from sim.cli import main as cli\n"
+    "from sim.cli.compare import register_compare\n"
     "if register_compare not in cli.REGISTRARS:\n"
     "    cli.REGISTRARS.append(register_compare)\n"
     "sys.exit(cli.main(sys.argv[1:]))\n"
@@ -47,7 +48,7 @@ def run_compare_cli(*args: object, cwd: Path) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def compare_main(monkeypatch):
-    """sim.cli.main in this process, with `compare` registered."""
+    """sim.cli.main.main in this process, with `compare` registered."""
     if cli_compare.register_compare not in cli.REGISTRARS:
         monkeypatch.setattr(cli, "REGISTRARS", [*cli.REGISTRARS, cli_compare.register_compare])
     return lambda *args: cli.main(["compare", *map(str, args)])
@@ -91,17 +92,17 @@ BROKEN_REPS = 13  # a team size no shipped scenario uses: the patched model rais
 def broken_model(monkeypatch):
     """Make the model raise for scenarios with 13 reps, in this process (use one worker)."""
 
-    class Broken(sim.model.SalesMarketingModel):
+    class Broken(sim.model.model.SalesMarketingModel):
         def run(self, days):
             if self.p.levers.n_reps == BROKEN_REPS:
                 raise RuntimeError("deliberately broken for the test")
             return super().run(days)
 
-    monkeypatch.setattr(sim.model, "SalesMarketingModel", Broken)
+    monkeypatch.setattr(sim.model.model, "SalesMarketingModel", Broken)
 
 
 def test_a_run_that_raises_is_recorded_and_the_batch_goes_on(tmp_path, broken_model):
-    from sim.scenario import load_scenario
+    from sim.model.scenario import load_scenario
 
     broken = load_scenario("defined").with_values({"n_reps": BROKEN_REPS})
     broken = type(broken)("broken", "raises", broken.params)

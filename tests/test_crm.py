@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from helpers import RUN_CLI, run
 
-from sim.crm import CrmError, export_from_leads, load_crm, load_mapping
-from sim.observed import observed_from_summary
+from sim.calibration.crm import CrmError, export_from_leads, load_crm, load_mapping
+from sim.calibration.observed import observed_from_summary
 
 ROOT = Path(__file__).resolve().parent.parent
 CRM_DIR = ROOT / "examples" / "crm"

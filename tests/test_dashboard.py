@@ -15,11 +15,12 @@ import ipywidgets
 import pytest
 import solara
 
-from sim import cli, cli_dashboard
-from sim import dashboard as dash
-from sim.model import SalesMarketingModel
-from sim.params import FIXED_DURING_RUN, Intervention, ParameterError, parameter_fields
-from sim.scenario import SCENARIO_DIR, load_scenario
+from sim.cli import dashboard as cli_dashboard
+from sim.cli import main as cli
+from sim.dashboard import app as dash
+from sim.model.model import SalesMarketingModel
+from sim.model.params import FIXED_DURING_RUN, Intervention, ParameterError, parameter_fields
+from sim.model.scenario import SCENARIO_DIR, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
@@ -239,7 +240,7 @@ def test_a_scenario_file_loads_and_joins_the_picker(page, tmp_path):
 # ---------------------------------------------------------------------- boundaries and the command
 def test_the_model_and_the_command_line_do_not_import_the_dashboard():
     code = (
-        "import sys, sim.model, sim.api, sim.cli, sim.cli_dashboard\n"
+        "import sys, sim.model.model, sim.api, sim.cli.main, sim.cli.dashboard\n"
         "loaded = [m for m in sys.modules if m.startswith(('solara', 'sim.dashboard', 'ipyvuetify'))]\n"
         "assert not loaded, loaded\n"
     )
@@ -248,7 +249,7 @@ def test_the_model_and_the_command_line_do_not_import_the_dashboard():
 
 @pytest.fixture
 def main(monkeypatch):
-    """sim.cli.main with `dashboard` registered (whether or not sim/cli.py lists it yet)."""
+    """sim.cli.main.main with `dashboard` registered (whether or not sim/cli.py lists it yet)."""
     if cli_dashboard.register_dashboard not in cli.REGISTRARS:
         monkeypatch.setattr(cli, "REGISTRARS", [*cli.REGISTRARS, cli_dashboard.register_dashboard])
     monkeypatch.setattr(cli_dashboard, "serve", lambda host, port: pytest.fail("must not serve"))

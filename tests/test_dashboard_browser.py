@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from sim.dashboard_serve import CHROMIUM_ARGS, serve
+from sim.dashboard.serve import CHROMIUM_ARGS, serve
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
 TIMEOUT_MS = 60_000

@@ -23,12 +23,12 @@ import pytest
 from helpers import RUN_CLI
 from pandas.testing import assert_frame_equal
 
-import sim.executors
-from sim import cli
-from sim.experiment import load_experiment
-from sim.params import ParameterError
-from sim.runner import SUMMARY_DIR, default_executor
-from sim.sweep import RUNS_FILE, SERIES_FILE, SUMMARY_FILE, run_sweep
+import sim.experiments.executors
+from sim.cli import main as cli
+from sim.experiments.runner import SUMMARY_DIR, default_executor
+from sim.experiments.spec import load_experiment
+from sim.experiments.sweep import RUNS_FILE, SERIES_FILE, SUMMARY_FILE, run_sweep
+from sim.model.params import ParameterError
 
 ROOT = Path(__file__).resolve().parent.parent
 DASK = Path(sys.executable).parent / "dask"
@@ -178,7 +178,7 @@ def wait_for_chunks(parent: Path, process: subprocess.Popen, n: int, timeout: fl
 
 # ---------------------------------------------------------------------- errors before any work
 def test_an_unreachable_scheduler_is_one_line_exit_2_and_writes_nothing(spec, tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(sim.executors, "CONNECT_TIMEOUT_S", 1)
+    monkeypatch.setattr(sim.experiments.executors, "CONNECT_TIMEOUT_S", 1)
     address = f"tcp://127.0.0.1:{free_port()}"
     code = cli.main(["sweep", str(spec), "--scheduler", address, "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
@@ -192,6 +192,6 @@ def test_missing_dask_is_a_clear_one_line_error(monkeypatch):
         pytest.raises(
             ParameterError, match=r"--dask-local: dask is not installed; allowed: install the dask extra"
         ),
-        sim.executors.open_executor(dask_local=2),
+        sim.experiments.executors.open_executor(dask_local=2),
     ):
         pass

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from helpers import RUN_CLI
 
-from sim.designs import DESIGN, TORNADO_BASE, design_points, unit_sample
-from sim.experiment import Axis, ExperimentError, kpi_names, list_experiments, load_experiment
-from sim.model import SalesMarketingModel
-from sim.params import ParameterError, Params, parameter_fields
+from sim.experiments.designs import DESIGN, TORNADO_BASE, design_points, unit_sample
+from sim.experiments.spec import Axis, ExperimentError, kpi_names, list_experiments, load_experiment
+from sim.model.model import SalesMarketingModel
+from sim.model.params import ParameterError, Params, parameter_fields
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIM = RUN_CLI  # the command line, run in a subprocess
@@ -343,7 +343,8 @@ def test_sensitivity_needs_a_sobol_or_morris_design(tmp_path):
 
 def test_help_stays_fast_without_heavy_imports():
     code = (
-        "import sys\nfrom sim import cli\nfrom sim.cli_sweep import register_sweep, register_sensitivity\n"
+        "import sys\nfrom sim.cli import main as cli\n"
+        "from sim.cli.sweep import register_sweep, register_sensitivity\n"
         "cli.build_parser()\n"
         "names = ('pandas', 'numpy', 'distributed', 'dask', 'SALib', 'matplotlib')\n"
         "heavy = [m for m in names if m in sys.modules]\n"

@@ -14,10 +14,10 @@ from helpers import scenario_params
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim import metrics
-from sim.leads import Source, Stage
-from sim.model import SalesMarketingModel
-from sim.params import FIXED_DURING_RUN, Intervention, Levers, Params, parameter_fields
+from sim.model import metrics
+from sim.model.leads import Source, Stage
+from sim.model.model import SalesMarketingModel
+from sim.model.params import FIXED_DURING_RUN, Intervention, Levers, Params, parameter_fields
 
 SPEED_BOUNDS: dict[str, tuple[float, float]] = {
     "n_reps": (0, 15),

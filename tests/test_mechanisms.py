@@ -22,9 +22,9 @@ import pandas.testing as pdt
 import pytest
 from helpers import run, scenario_params, seed_mean
 
-from sim.leads import Collateral, Stage
-from sim.model import NEUTRAL_AWARENESS, REFERENCE_QUALITY, SalesMarketingModel
-from sim.params import MECHANISMS
+from sim.model.leads import Collateral, Stage
+from sim.model.model import NEUTRAL_AWARENESS, REFERENCE_QUALITY, SalesMarketingModel
+from sim.model.params import MECHANISMS
 from sim.validation.mechanisms import EXPECTATIONS, ROTATION, Expectation
 
 SEEDS = (1, 2, 3)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from helpers import scenario_params
 
-from sim.model import SalesMarketingModel
+from sim.model.model import SalesMarketingModel
 
 
 def test_new_parameters_replace_every_derived_value():

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from helpers import RUN_CLI
 
-from sim.observed import ObservedError, load_observed, rate_moment, resolve_known, volume_moment
+from sim.calibration.observed import ObservedError, load_observed, rate_moment, resolve_known, volume_moment
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "observed_company.toml"

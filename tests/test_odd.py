@@ -8,9 +8,10 @@ import sys
 
 import pytest
 
-from sim import metrics, odd
-from sim.model import SalesMarketingModel
-from sim.params import MECHANISMS, Params, parameter_fields
+from sim import odd
+from sim.model import metrics
+from sim.model.model import SalesMarketingModel
+from sim.model.params import MECHANISMS, Params, parameter_fields
 
 TEXT = odd.ODD_PATH.read_text(encoding="utf-8")
 GENERATED = re.compile(r"<!-- (\w+):start -->.*?<!-- \1:end -->", re.DOTALL)
@@ -62,5 +63,5 @@ def test_parameter_table_has_one_row_per_parameter() -> None:
 
 
 def test_the_model_does_not_import_the_documentation_tooling() -> None:
-    code = "import sys, sim.model, sim.scenario; sys.exit('sim.odd' in sys.modules)"
+    code = "import sys, sim.model.model, sim.model.scenario; sys.exit('sim.odd' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import build_parser
-from sim.scenario import SCENARIO_DIR, load_scenario
+from sim.cli.main import build_parser
+from sim.model.scenario import SCENARIO_DIR, load_scenario
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 

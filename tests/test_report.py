@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import report
-from sim.compare import compare
-from sim.runner import replication_seeds
+from sim.experiments.compare import compare
+from sim.experiments.runner import replication_seeds
+from sim.reporting import report
 
 REPLICATIONS, DAYS, SEED = 4, 200, 9  # small, yet past the intervention on day 126
 
@@ -183,7 +183,7 @@ def test_stability_warning_is_shown(written):
 
 
 def test_lever_table_lists_the_levers_that_differ():
-    from sim.scenario import load_scenario
+    from sim.model.scenario import load_scenario
 
     blocks = report._lever_table([load_scenario("segregated"), load_scenario("integrated")])
     md = report.render_markdown(blocks)
@@ -280,6 +280,6 @@ def test_negative_and_unclear_revenue_differences_read_correctly():
 
 
 def test_year_length_is_the_models():
-    from sim.model import WORKING_DAYS_PER_YEAR
+    from sim.model.model import WORKING_DAYS_PER_YEAR
 
     assert report.YEAR_DAYS == WORKING_DAYS_PER_YEAR

@@ -13,8 +13,8 @@ import pandas.testing as pdt
 import pytest
 from helpers import SIM_DIR, run, scenario_interventions, scenario_params
 
-from sim.leads import Source
-from sim.model import SalesMarketingModel
+from sim.model.leads import Source
+from sim.model.model import SalesMarketingModel
 
 DAYS = 150
 LEAD_DRAWS = ("created_hour", "window_end_hour", "value", "cycle_days") + tuple(

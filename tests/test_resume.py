@@ -15,9 +15,9 @@ import pandas as pd
 from helpers import RUN_CLI
 from pandas.testing import assert_frame_equal
 
-from sim.experiment import load_experiment
-from sim.runner import SUMMARY_DIR, SerialExecutor
-from sim.sweep import RUNS_FILE, SERIES_FILE, SUMMARY_FILE, run_sweep
+from sim.experiments.runner import SUMMARY_DIR, SerialExecutor
+from sim.experiments.spec import load_experiment
+from sim.experiments.sweep import RUNS_FILE, SERIES_FILE, SUMMARY_FILE, run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIM = RUN_CLI  # the command line, run in a subprocess

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from helpers import scenario_params
 
-from sim.runner import ResultStore, RunSpec, SerialExecutor, default_executor, run_batch
+from sim.experiments.runner import ResultStore, RunSpec, SerialExecutor, default_executor, run_batch
 
 # Evaluated in a worker by the builtin eval, so that unpickling the task imports nothing itself.
-PROBE = "all(m in __import__('sys').modules for m in ('sim.model', 'mesa', 'scipy.special'))"
+PROBE = "all(m in __import__('sys').modules for m in ('sim.model.model', 'mesa', 'scipy.special'))"
 
 
 def test_pool_workers_start_with_the_model_imported():

@@ -9,9 +9,9 @@ import pandas.testing as pdt
 import pytest
 
 import sim
-from sim.model import SalesMarketingModel
-from sim.params import FIXED_DURING_RUN, ParameterError, Params
-from sim.scenario import (
+from sim.model.model import SalesMarketingModel
+from sim.model.params import FIXED_DURING_RUN, ParameterError, Params
+from sim.model.scenario import (
     SCENARIO_DIR,
     Scenario,
     ScenarioError,

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from sim import stats
+from sim.experiments import stats
 
 TRIALS = 400  # coverage of a 95% interval over 400 trials: sd 1.1 points, so 0.92-0.98 is ~2.7 sd
 

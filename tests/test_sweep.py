@@ -13,11 +13,10 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-import sim.sweep
-from sim import cli
-from sim.designs import design_points
-from sim.experiment import load_experiment
-from sim.runner import (
+import sim.experiments.sweep
+from sim.cli import main as cli
+from sim.experiments.designs import design_points
+from sim.experiments.runner import (
     FAILURE_DIR,
     SUMMARY_DIR,
     ResultStore,
@@ -26,9 +25,18 @@ from sim.runner import (
     default_executor,
     run_batch,
 )
-from sim.sensitivity import analyse, ranked
-from sim.stats import mean_ci
-from sim.sweep import RUNS_FILE, SERIES_FILE, SUMMARY_FILE, TORNADO_FILE, assemble, run_specs, run_sweep
+from sim.experiments.sensitivity import analyse, ranked
+from sim.experiments.spec import load_experiment
+from sim.experiments.stats import mean_ci
+from sim.experiments.sweep import (
+    RUNS_FILE,
+    SERIES_FILE,
+    SUMMARY_FILE,
+    TORNADO_FILE,
+    assemble,
+    run_specs,
+    run_sweep,
+)
 
 GRID = """
 name = "small_grid"
@@ -68,7 +76,7 @@ def write(folder: Path, text: str, name: str = "spec.toml") -> Path:
 
 @pytest.fixture
 def main(monkeypatch):
-    """sim.cli.main in this process, with sweep and sensitivity registered."""
+    """sim.cli.main.main in this process, with sweep and sensitivity registered."""
     return lambda *args: cli.main([*map(str, args)])
 
 
@@ -153,20 +161,20 @@ def test_tornado_pairs_each_side_with_the_base_runs(serial_grid):
 # ---------------------------------------------------------------------- failures and resume
 def test_failed_runs_are_recorded_and_rerun_on_resume(tmp_path, monkeypatch):
     experiment = load_experiment(write(tmp_path, GRID))
-    real_task = sim.sweep.sweep_task
+    real_task = sim.experiments.sweep.sweep_task
 
     def flaky(spec, kpis):
         if spec.point["point"] == 1:
             return RunOutcome(spec, error="Traceback: boom")
         return real_task(spec, kpis)
 
-    monkeypatch.setattr(sim.sweep, "sweep_task", flaky)
+    monkeypatch.setattr(sim.experiments.sweep, "sweep_task", flaky)
     first = run_sweep(experiment, tmp_path / "out", SerialExecutor(), chunk_runs=4)
     assert len(first.failed) == 2
     assert len(list((tmp_path / "out" / FAILURE_DIR).glob("*.txt"))) == 2
     assert first.summary.loc[first.summary["point"] == 1, "runs"].item() == 0
     assert np.isnan(first.summary.loc[first.summary["point"] == 1, "revenue_mean"].item())
-    monkeypatch.setattr(sim.sweep, "sweep_task", real_task)
+    monkeypatch.setattr(sim.experiments.sweep, "sweep_task", real_task)
     second = run_sweep(experiment, tmp_path / "out", SerialExecutor(), resume=True)
     assert second.failed == [] and second.skipped == experiment.runs - 2
     assert (second.summary["runs"] == 2).all()

@@ -18,10 +18,10 @@ import pandas as pd
 import pytest
 from helpers import RUN_CLI, run
 
-from sim import cli_validate
-from sim.leads import Source, Stage
-from sim.metrics import response_decay as metrics_response_decay
-from sim.params import MECHANISMS
+from sim.cli import validate as cli_validate
+from sim.model.leads import Source, Stage
+from sim.model.metrics import response_decay as metrics_response_decay
+from sim.model.params import MECHANISMS
 from sim.validation import PATTERNS, funnel, mechanisms, meetings, response_decay, structure
 from sim.validation.core import DOWN, FAIL, INFO, PASS, Arm, RunTable, Size
 from sim.validation.suite import DEFAULT_SEED, METADATA_FILE, TABLE_FILE, run_suite

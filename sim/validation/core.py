@@ -3,7 +3,7 @@
 A pattern never runs the model itself. It says which *arms* (a scenario plus flat overrides) it
 needs, at which size (replications and working days, full or quick), and turns the finished runs
 into result rows. The suite (`sim.validation.suite`) gathers every pattern's arms, runs each
-distinct (arm, replication, days) once through `sim.runner`, and hands each pattern the table.
+distinct (arm, replication, days) once through `sim.experiments.runner`, and hands each pattern the table.
 Replication i of every arm runs with the same seed (common random numbers), so any two arms of
 a pattern can be compared replication by replication.
 """
@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim import stats
+from sim.experiments import stats
 
 PASS, FAIL, INFO = "pass", "FAIL", "info"
 UP, DOWN = +1, -1

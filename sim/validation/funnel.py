@@ -8,7 +8,7 @@ reader can see whether the mean is safely inside or near an edge.
 
 from __future__ import annotations
 
-from sim import stats
+from sim.experiments import stats
 from sim.validation.core import Arm, Design, Pattern, Row, RunTable, Size, verdict
 
 NAME = "funnel"

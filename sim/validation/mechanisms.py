@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sim.params import MECHANISMS
+from sim.model.params import MECHANISMS
 from sim.validation.core import DOWN, INFO, UP, Arm, Design, Pattern, Row, RunTable, Size, difference_row
 
 NAME = "mechanisms"
@@ -62,7 +62,7 @@ class Expectation:
     """From arm A to arm B (overrides on a scenario), `column` moves in `direction`.
 
     Attributes:
-        mechanism: Which of the 15 mechanisms (a key of `sim.params.MECHANISMS`).
+        mechanism: Which of the 15 mechanisms (a key of `sim.model.params.MECHANISMS`).
         scenario: The shipped scenario both arms start from.
         a: Overrides of arm A.
         b: Overrides of arm B.

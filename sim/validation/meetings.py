@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim import stats
+from sim.experiments import stats
 from sim.validation.core import UP, Arm, Design, Pattern, Row, RunTable, Size, difference_row, verdict
 
 NAME = "meetings"

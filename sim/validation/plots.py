@@ -1,6 +1,6 @@
 """Plots of the validation suite, rendered off-screen (matplotlib's Agg canvas, no pyplot).
 
-matplotlib is imported inside the functions, as in `sim.plots`, so importing the package stays
+matplotlib is imported inside the functions, as in `sim.reporting.plots`, so importing the package stays
 fast and needs no display.
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.stats import Interval
+from sim.experiments.stats import Interval
 
 
 def _figure(size: tuple[float, float]):

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.leads import LeadTable
-from sim.metrics import response_counts
+from sim.model.leads import LeadTable
+from sim.model.metrics import response_counts
 from sim.validation.core import Arm, Design, Pattern, Row, RunTable, Size, verdict
 
 NAME = "response_decay"
@@ -57,7 +57,7 @@ PREFIX = "decay"
 def decay_counts(leads: LeadTable) -> dict[str, float]:
     """Contacted and qualified marketing leads per response-time bin, for pooling across runs.
 
-    Same definitions as `sim.metrics.response_decay` (first-contacted marketing leads; qualified
+    Same definitions as `sim.model.metrics.response_decay` (first-contacted marketing leads; qualified
     means SQL or beyond), reduced to counts so a run ships back a few numbers, not its leads.
     """
     n, q = response_counts(leads, EDGES)

@@ -9,7 +9,7 @@ source orders the stages but says nothing of the size of each step.
 
 from __future__ import annotations
 
-from sim import stats
+from sim.experiments import stats
 from sim.validation.core import INFO, UP, Arm, Design, Pattern, Row, RunTable, Size, difference_row
 
 NAME = "structure"

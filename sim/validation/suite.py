@@ -1,7 +1,7 @@
 """Run every validation pattern at once and write the results folder.
 
 All patterns' arms are turned into run specs first and deduplicated by run id (an arm two
-patterns share, at the same size, runs once), then run through `sim.runner.run_batch` on one
+patterns share, at the same size, runs once), then run through `sim.experiments.runner.run_batch` on one
 executor, so the whole suite parallelises. Each worker reduces its run to the summary plus the
 response-decay counts (`VALIDATION_TASK`); lead tables never leave the worker. Runs stream to
 `runs/` in the results folder; the table, metadata and plots are written atomically at the end.
@@ -22,14 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.output import (
-    atomic_write_csv,
-    atomic_write_json,
-    environment_metadata,
-    utc_now,
-)
-from sim.params import ParameterError
-from sim.runner import (
+from sim.experiments.runner import (
     NO_SERIES,
     ResultStore,
     RunOutcome,
@@ -39,7 +32,14 @@ from sim.runner import (
     replication_seeds,
     run_batch,
 )
-from sim.scenario import Scenario, load_scenario
+from sim.model.params import ParameterError
+from sim.model.scenario import Scenario, load_scenario
+from sim.output import (
+    atomic_write_csv,
+    atomic_write_json,
+    environment_metadata,
+    utc_now,
+)
 from sim.validation import PATTERNS
 from sim.validation.core import FAIL, Arm, Pattern, Row, RunTable, Size
 from sim.validation.response_decay import decay_counts

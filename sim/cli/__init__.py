@@ -1,0 +1,1 @@
+"""The command line: one module per command; `sim.cli.main` builds the parser and dispatches."""

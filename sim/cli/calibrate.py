@@ -1,0 +1,275 @@
+"""The `calibrate` command: fit a scenario's behavioural parameters to a company's figures.
+
+`calibrate OBSERVED` reads either a TOML of observed figures (`examples/observed_company.toml`)
+or a CRM export CSV with its column mapping (`--mapping examples/crm/hubspot_mapping.toml`),
+fits the unobserved parameters by simulated method of moments with common random numbers
+(`sim.calibration.fit`), prints the fitted values with 95% CIs and the fit table, and writes a folder
+with `calibrated.toml`, ready for `compare`. Method and formats: docs/CALIBRATION.md.
+
+Examples::
+
+    python run.py calibrate examples/observed_company.toml --seed 1
+    python run.py calibrate examples/crm/hubspot_export.csv --mapping examples/crm/hubspot_mapping.toml
+    python run.py calibrate my_client.toml --scenario segregated --set n_reps=12 --json
+
+As in `sim.cli.main`: every input (the figures, the whole export, the base scenario, the options) is
+checked before anything runs; bad input raises ParameterError (one `error:` line naming file,
+row and column or key, exit code 2) and nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sim.model.params import ParameterError
+
+if TYPE_CHECKING:
+    from sim.calibration.fit import Calibration
+    from sim.calibration.observed import Observed
+
+DEFAULT_BASE = "defined"  # the typical company of DESIGN.md section 4 (also sim.run's default)
+# As sim.calibration.fit.DEFAULT_* (kept here so that --help does not import scipy and pandas; tested).
+DEFAULT_REPLICATIONS, DEFAULT_DAYS, DEFAULT_MAX_EVALS, DEFAULT_STARTS = 4, 250, 40, 4
+MAX_REPLICATIONS = 200
+MAX_EVALS_LIMIT = 10_000
+
+
+def register_calibrate(subparsers: Any) -> None:
+    """`calibrate OBSERVED`: fit behavioural parameters to observed figures or a CRM export."""
+    p = subparsers.add_parser(
+        "calibrate",
+        help="fit a scenario to a company's observed figures or CRM export",
+        description="Fit the unobserved behavioural parameters of a base scenario to a company's observed "
+        "figures (a TOML file) or a CRM export (a CSV with --mapping) by simulated method of moments with "
+        "common random numbers. Prints fitted values with 95%% CIs and the fit table, and writes "
+        "calibrated.toml, fit.csv, parameters.csv, metadata.json and fit.png to a new folder. "
+        "Formats and method: docs/CALIBRATION.md.",
+        epilog="Example: python run.py calibrate examples/crm/hubspot_export.csv "
+        "--mapping examples/crm/hubspot_mapping.toml",
+    )
+    p.add_argument("observed", type=Path, help="observed figures (.toml) or a CRM export (.csv)")
+    p.add_argument("--mapping", type=Path, help="column mapping of a CRM export (.toml); needed for a .csv")
+    p.add_argument(
+        "--scenario", default=DEFAULT_BASE, help="base scenario name or .toml file (default: %(default)s)"
+    )
+    p.add_argument(
+        "--set", action="append", metavar="KEY=VALUE", help="a known parameter value, not fitted (repeatable)"
+    )
+    p.add_argument(
+        "-n",
+        "--replications",
+        type=int,
+        default=DEFAULT_REPLICATIONS,
+        help="replications per parameter point, same seeds at every point (default: %(default)s)",
+    )
+    p.add_argument(
+        "--days", type=int, default=DEFAULT_DAYS, help="working days per run (default: %(default)s)"
+    )
+    p.add_argument("--seed", type=int, help="root seed (default: drawn at random, printed and recorded)")
+    p.add_argument(
+        "--workers", type=int, help="worker processes (default: all cores; 1 runs in this process)"
+    )
+    p.add_argument(
+        "--max-evals",
+        type=int,
+        default=DEFAULT_MAX_EVALS,
+        help="parameter points the optimiser may evaluate, each R runs (default: %(default)s)",
+    )
+    p.add_argument(
+        "--starts",
+        type=int,
+        default=DEFAULT_STARTS,
+        help="Sobol' start points (default: %(default)s; 0: none)",
+    )
+    p.add_argument(
+        "--out", type=Path, help="folder in which the results folder is created (default: results/)"
+    )
+    output = p.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print one JSON object only")
+    output.add_argument("--quiet", action="store_true", help="print only the results folder")
+    p.set_defaults(handler=handle_calibrate)
+
+
+# ---------------------------------------------------------------------- checks
+def check_calibrate_args(args: argparse.Namespace) -> None:
+    """Raise ParameterError (one line: option, problem, allowed) before anything is read or run."""
+    from sim.api import MAX_SEED
+
+    if not 1 <= args.replications <= MAX_REPLICATIONS:
+        raise ParameterError(f"-n/--replications: got {args.replications}; allowed: 1 to {MAX_REPLICATIONS}")
+    if args.days < 1:
+        raise ParameterError(f"--days: got {args.days}; allowed: a whole number >= 1")
+    if args.seed is not None and not 0 <= args.seed < MAX_SEED:
+        raise ParameterError(f"--seed: got {args.seed}; allowed: a whole number from 0 to 2**63 - 1")
+    if args.workers is not None and args.workers < 1:
+        raise ParameterError(f"--workers: got {args.workers}; allowed: a whole number >= 1")
+    if not 1 <= args.max_evals <= MAX_EVALS_LIMIT:
+        raise ParameterError(f"--max-evals: got {args.max_evals}; allowed: 1 to {MAX_EVALS_LIMIT}")
+    if not 0 <= args.starts <= 1024:
+        raise ParameterError(f"--starts: got {args.starts}; allowed: 0 to 1024")
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        raise ParameterError(f"--out: {args.out}: is a file; allowed: a folder (created if missing)")
+
+
+def load_input(observed: Path, mapping: Path | None) -> Observed:
+    """Observed figures from a TOML file, or moments from a CRM export and its mapping."""
+    suffix = observed.suffix.lower()
+    if suffix == ".csv":
+        if mapping is None:
+            raise ParameterError(
+                f"{observed}: a CRM export needs --mapping; "
+                "allowed: e.g. --mapping examples/crm/hubspot_mapping.toml"
+            )
+        from sim.calibration.crm import load_crm
+
+        return load_crm(observed, mapping)
+    if suffix == ".toml":
+        if mapping is not None:
+            raise ParameterError(
+                f"--mapping: {mapping}: only for a .csv export; allowed: leave it out for .toml"
+            )
+        from sim.calibration.observed import load_observed
+
+        return load_observed(observed)
+    raise ParameterError(
+        f"{observed}: unknown input type; allowed: observed figures (.toml) or a CRM export (.csv)"
+    )
+
+
+# ---------------------------------------------------------------------- handler
+def handle_calibrate(args: argparse.Namespace) -> int:
+    """Check everything, fit, write the folder and report."""
+    from sim.api import draw_seed, resolve_scenario
+    from sim.cli import main as cli
+
+    check_calibrate_args(args)
+    observed = load_input(args.observed, args.mapping)
+    base = resolve_scenario(args.scenario)
+    overrides = cli.parse_set(args.set)  # checked by calibrate() before any run
+    seed = draw_seed() if args.seed is None else args.seed
+
+    from sim.calibration.fit import calibrate
+    from sim.output import RESULTS_DIR
+    from sim.reporting.calibration import default_calibrate_dir, write_calibration
+
+    with _progress(args) as bar:
+        result = calibrate(
+            observed,
+            base,
+            overrides=overrides,
+            replications=args.replications,
+            days=args.days,
+            seed=seed,
+            max_evals=args.max_evals,
+            starts=args.starts,
+            workers=args.workers,
+            on_run=bar.update,
+        )
+    folder = default_calibrate_dir(observed.name, seed, args.out or RESULTS_DIR)
+    write_calibration(result, folder, [Path(sys.argv[0]).name, *getattr(args, "argv", [])])
+    if args.json:
+        print(json.dumps(json_report(result, folder), allow_nan=False))
+    elif args.quiet:
+        print(folder)
+    else:
+        print(text_report(result, folder, seed_given=args.seed is not None))
+    return cli.EXIT_OK
+
+
+def _progress(args: argparse.Namespace) -> Any:
+    from tqdm import tqdm
+
+    show = not (args.json or args.quiet) and sys.stderr.isatty()
+    return tqdm(total=None, desc="calibrate runs", unit="run", disable=not show)
+
+
+# ---------------------------------------------------------------------- reports
+def _g(value: float) -> str:
+    return "n/a" if value != value else f"{value:.4g}"  # NaN check without importing math
+
+
+def text_report(result: Calibration, folder: Path, seed_given: bool) -> str:
+    """What a person reads: setup, fitted parameters with CIs, the fit table, warnings, files."""
+    from sim.cli import main as cli
+    from sim.reporting.calibration import calibrated_name
+
+    seed_note = "" if seed_given else f"  (drawn at random; repeat with --seed {result.root_seed})"
+    head = cli.align(
+        [
+            ("Calibrated", f"{result.observed.name} ({result.observed.source}) on base {result.base.name!r}"),
+            ("Runs", f"{len(result.seeds)} replications x {result.days} days; {result.runs} runs"),
+            ("Root seed", f"{result.root_seed}{seed_note}"),
+            ("Optimiser", f"{result.status}; Jacobian condition number {result.condition_number:.3g}"),
+        ]
+    )
+    params = [("Fitted parameter", "value", "95% CI", "SE", "base")]
+    params += [
+        (e.name, _g(e.value), f"{_g(e.ci_low)} to {_g(e.ci_high)}", _g(e.se), _g(e.base))
+        for e in result.estimates
+    ]
+    fit = [("Moment", "observed (95% CI)", "simulated (95% CI)", "residual", "overlap")]
+    for row in result.fit:
+        low, high = row.observed.ci
+        fit.append(
+            (
+                row.moment,
+                f"{_g(row.observed.value)} ({_g(low)} to {_g(high)})",
+                f"{_g(row.simulated)} ({_g(row.sim_ci_low)} to {_g(row.sim_ci_high)})",
+                f"{row.residual:+.2f} SE",
+                "yes" if row.overlap else "NO",
+            )
+        )
+    parts = [head, cli.align(params, right=(1, 3, 4), indent="  "), cli.align(fit, right=(3,), indent="  ")]
+    warnings = _warnings(result)
+    if warnings:
+        parts.append("\n".join(f"Warning: {w}" for w in warnings))
+    toml = folder / "calibrated.toml"
+    parts.append(
+        f"Scenario: {toml} ({calibrated_name(result)})\n"
+        f"Compare:  python run.py compare {toml} integrated\nResults:  {folder}"
+    )
+    return "\n\n".join(parts)
+
+
+def _warnings(result: Calibration) -> list[str]:
+    out = [
+        f"{e.name} is at the edge of its search range; the figures may need another base scenario"
+        for e in result.estimates
+        if e.at_bound
+    ]
+    out += [
+        f"{e.name} is weakly identified: its CI spans much of its range" for e in result.estimates if e.weak
+    ]
+    out += [
+        f"{r.moment}: the simulated and observed 95% CIs do not overlap" for r in result.fit if not r.overlap
+    ]
+    return out
+
+
+def json_report(result: Calibration, folder: Path) -> dict[str, Any]:
+    """The calibration as one JSON-ready object."""
+    from sim.output import jsonable
+    from sim.reporting.calibration import calibrated_name, fit_rows, parameter_rows
+
+    return jsonable(
+        {
+            "observed": result.observed.source,
+            "base_scenario": result.base.name,
+            "calibrated_scenario": calibrated_name(result),
+            "root_seed": result.root_seed,
+            "replications": len(result.seeds),
+            "days": result.days,
+            "runs": result.runs,
+            "optimiser_status": result.status,
+            "jacobian_condition_number": result.condition_number,
+            "parameters": parameter_rows(result),
+            "fit": fit_rows(result),
+            "warnings": _warnings(result),
+            "folder": str(folder),
+            "scenario_file": str(folder / "calibrated.toml"),
+        }
+    )

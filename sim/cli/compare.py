@@ -1,0 +1,361 @@
+"""The `compare` command and the headline job that `python run.py` runs without arguments.
+
+`compare A B [C ...]` runs every scenario over paired replications (common random numbers),
+prints a compact table of KPIs and differences with 95% CIs, and writes a results folder with
+a report to hand to a client (see `sim.reporting.report`). The first scenario is the baseline.
+
+Examples::
+
+    python run.py compare segregated integrated -n 20
+    python run.py compare segregated integrate_at_month_6 -n 20   # when does integrating pay back?
+    python run.py compare defined aligned integrated --until-ci 5 --json
+
+The module follows `sim.cli.main`: `register_compare` adds the sub-parser, `handle_compare` checks all
+input before any work (bad input raises ParameterError: one `error:` line and exit code 2 from
+`sim.cli.main.main`, and no folder), and heavy modules are imported only after the checks. `sim.cli.main`
+is imported inside functions, because `sim.cli.main` imports this module to register it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sim.model.params import ParameterError
+
+if TYPE_CHECKING:
+    from sim.experiments.compare import Comparison
+    from sim.model.scenario import Scenario
+
+HEADLINE_SCENARIOS: tuple[str, ...] = ("segregated", "integrated")
+HEADLINE_REPLICATIONS = 20  # 40 runs of 500 days: ~10 s on 2 cores, CI of the revenue gain about +-3%
+HEADLINE_DAYS = 500  # two working years: long enough for trust and knowledge to settle
+HEADLINE_SEED = 1  # fixed, so `python run.py` gives the same numbers on every machine
+DEFAULT_REPLICATIONS = 20
+DEFAULT_DAYS = 500
+MAX_REPLICATIONS = 500  # as experiments.compare.MAX_REPLICATIONS (here so bad input answers fast; tested)
+MAX_FOLDER_NAMES = 3  # scenario names in a default folder name before it says "N-scenarios"
+
+
+# ---------------------------------------------------------------------- parser
+def register_compare(subparsers: Any) -> None:
+    """`compare A B [C ...]`: paired replications of scenarios, a table, a report and a folder."""
+    p = subparsers.add_parser(
+        "compare",
+        help="compare scenarios over paired replications and write a report",
+        description="Run each scenario over the same replications (common random numbers), print KPIs "
+        "and differences with 95% CIs, and write summary.csv, timeseries.parquet, comparison.csv, "
+        "metadata.json, report.md and report.html to a new folder. The first scenario is the baseline.",
+        epilog="Example: python run.py compare segregated integrate_at_month_6 -n 20",
+    )
+    p.add_argument(
+        "scenarios", nargs="+", metavar="SCENARIO", help="two or more scenario names or .toml files"
+    )
+    p.add_argument(
+        "-n",
+        "--replications",
+        type=int,
+        default=DEFAULT_REPLICATIONS,
+        help="paired replications per scenario (default: %(default)s)",
+    )
+    p.add_argument("--seed", type=int, help="root seed (default: drawn at random, printed and recorded)")
+    p.add_argument(
+        "--days", type=int, default=DEFAULT_DAYS, help="working days per run (default: %(default)s)"
+    )
+    p.add_argument(
+        "--workers", type=int, help="worker processes (default: all cores; 1 runs in this process)"
+    )
+    p.add_argument(
+        "--out", type=Path, help="folder in which the results folder is created (default: results/)"
+    )
+    p.add_argument(
+        "--until-ci",
+        type=float,
+        metavar="PCT",
+        help="add replications until every revenue difference's 95%% CI half-width is under PCT %% "
+        "of the difference (at most 200 replications)",
+    )
+    output = p.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print one JSON object only")
+    output.add_argument("--quiet", action="store_true", help="print only the results folder")
+    p.set_defaults(handler=handle_compare)
+
+
+# ---------------------------------------------------------------------- checks
+def check_compare_args(args: argparse.Namespace) -> None:
+    """Raise ParameterError (one line: option, problem, allowed) before anything is run or written."""
+    from sim.api import MAX_SEED
+
+    if len(args.scenarios) < 2:
+        raise ParameterError(
+            f"scenarios: got {len(args.scenarios)}; allowed: two or more scenario names or .toml files"
+        )
+    if not 2 <= args.replications <= MAX_REPLICATIONS:
+        raise ParameterError(
+            f"-n/--replications: got {args.replications}; allowed: 2 to {MAX_REPLICATIONS} "
+            "(a paired interval needs at least two)"
+        )
+    if args.seed is not None and not 0 <= args.seed < MAX_SEED:
+        raise ParameterError(f"--seed: got {args.seed}; allowed: a whole number from 0 to 2**63 - 1")
+    if args.days < 1:
+        raise ParameterError(f"--days: got {args.days}; allowed: a whole number >= 1")
+    if args.workers is not None and args.workers < 1:
+        raise ParameterError(f"--workers: got {args.workers}; allowed: a whole number >= 1")
+    if args.until_ci is not None and not 0 < args.until_ci <= 100:
+        raise ParameterError(f"--until-ci: got {args.until_ci:g}; allowed: a percentage above 0, up to 100")
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        raise ParameterError(f"--out: {args.out}: is a file; allowed: a folder (created if missing)")
+
+
+def resolve_scenarios(names: Sequence[str]) -> list[Scenario]:
+    """Load every scenario (ScenarioError names the file and key) and reject duplicate names."""
+    from sim.api import resolve_scenario
+
+    scenarios = [resolve_scenario(name) for name in names]
+    seen = [s.name for s in scenarios]
+    twice = sorted({n for n in seen if seen.count(n) > 1})
+    if twice:
+        raise ParameterError(f"scenarios: {', '.join(twice)} given twice; allowed: each scenario once")
+    return scenarios
+
+
+def default_compare_dir(names: Sequence[str], seed: int, base: Path) -> Path:
+    """`<base>/compare-<a>-vs-<b>-<UTC yyyymmdd-HHMMSS>-seed<N>`, with -2, -3... if taken."""
+    from sim.output import results_dir
+
+    label = "-vs-".join(names) if len(names) <= MAX_FOLDER_NAMES else f"{len(names)}-scenarios"
+    return results_dir("compare", label, seed, base)
+
+
+# ---------------------------------------------------------------------- handler
+def handle_compare(args: argparse.Namespace) -> int:
+    """Check everything, run, write the folder and report; exit 1 if any run failed."""
+    from sim.cli import main as cli
+
+    check_compare_args(args)
+    scenarios = resolve_scenarios(args.scenarios)
+    from sim.api import draw_seed
+
+    seed = draw_seed() if args.seed is None else args.seed
+
+    from sim.experiments.compare import compare
+    from sim.output import RESULTS_DIR
+    from sim.reporting.report import write_comparison
+
+    folder = default_compare_dir([s.name for s in scenarios], seed, args.out or RESULTS_DIR)
+    result = compare(
+        scenarios,
+        replications=args.replications,
+        seed=seed,
+        days=args.days,
+        workers=args.workers,
+        folder=folder,
+        until_ci=args.until_ci,
+        progress=not (args.json or args.quiet),
+    )
+    command = [Path(sys.argv[0]).name, *getattr(args, "argv", [])]
+    write_comparison(result, folder, command)
+    if args.json:
+        print(json.dumps(json_report(result), allow_nan=False))
+    elif args.quiet:
+        print(folder)
+    else:
+        print(text_report(result, seed_given=args.seed is not None))
+    if result.failed:
+        return cli._fail(failure_message(result), cli.EXIT_FAILURE)
+    return cli.EXIT_OK
+
+
+def failure_message(result: Comparison) -> str:
+    """How many runs failed and where their tracebacks are."""
+    from sim.experiments.runner import FAILURE_DIR
+
+    total = len(result.scenarios) * len(result.seeds)
+    return (
+        f"{len(result.failed)} of {total} runs failed; their tracebacks are in "
+        f"{Path(result.folder) / FAILURE_DIR}/ (the report covers the runs that finished)"
+    )
+
+
+# ---------------------------------------------------------------------- terminal output
+TABLE_KPIS: tuple[str, ...] = (
+    "revenue",
+    "deals_won",
+    "win_rate",
+    "mqls",
+    "sqls",
+    "median_response_hours",
+    "leakage_share",
+    "diy_hours",
+    "brand_consistency",
+    "trust_sales_in_marketing",
+    "trust_marketing_in_sales",
+    "selling_time_share",
+    "cac",
+)
+
+
+def plain(text: str) -> str:
+    """Markdown emphasis and code marks removed, for the terminal."""
+    return re.sub(r"\*\*|(?<!\w)\*|\*(?!\w)|`", "", text)
+
+
+def kpi_table(result: Comparison, kpis: Sequence[str] = TABLE_KPIS) -> str:
+    """KPI means per scenario, then each scenario's difference to the baseline with its 95% CI."""
+    from sim.cli import main as cli
+    from sim.reporting.report import fmt_uplift, fmt_value, fmt_with_ci, kpi_info
+
+    base, others = result.names[0], result.names[1:]
+    table = result.comparison[result.comparison["baseline"] == base]
+    uplift_header = ("uplift",) if len(others) == 1 else ()  # one pair: room for its uplift
+    rows: list[tuple[str, ...]] = [
+        ("KPI", *result.names, *(f"{o} - {base} (95% CI)" for o in others), *uplift_header)
+    ]
+    for kpi in kpis:
+        pairs = table[table["kpi"] == kpi].set_index("scenario")
+        if pairs.empty:
+            continue
+        kind = kpi_info(kpi).kind
+        means = [fmt_value(kind, pairs["baseline_mean"].iloc[0])]
+        means += [fmt_value(kind, pairs.loc[o, "scenario_mean"]) for o in others]
+        diffs = [
+            fmt_with_ci(
+                kind, *pairs.loc[o, ["difference", "difference_ci_low", "difference_ci_high"]], sign=True
+            )
+            for o in others
+        ]
+        uplift = [fmt_uplift(pairs.loc[others[0], "uplift"])] if len(others) == 1 else []
+        rows.append((kpi_info(kpi).label, *means, *diffs, *uplift))
+    return cli.align(rows, right=tuple(range(1, len(rows[0]))), indent="  ")
+
+
+def text_report(result: Comparison, seed_given: bool) -> str:
+    """What a person reads on the terminal: setup, the KPI table, the sentences, the folder."""
+    from sim.cli import main as cli
+    from sim.reporting.report import horizon_words, payback_sentence, paybacks, revenue_sentence
+
+    seed_note = "" if seed_given else f"  (drawn at random; repeat with --seed {result.root_seed})"
+    names = f"{result.names[0]} (baseline) vs " + ", ".join(result.names[1:])
+    head = cli.align(
+        [
+            ("Compared", names),
+            ("Replications", f"{len(result.seeds)} paired, over {horizon_words(result.days)}"),
+            ("Root seed", f"{result.root_seed}{seed_note}"),
+        ]
+    )
+    parts = [head]
+    if not result.comparison.empty:
+        parts.append(kpi_table(result))
+        table = result.comparison
+        revenue = table[
+            (table["kpi"] == "revenue") & (table["baseline"] == result.names[0]) & (table["n"] > 0)
+        ]
+        parts.append("\n".join(plain(revenue_sentence(row, result.days)) for _, row in revenue.iterrows()))
+        found = paybacks(result)
+        if found:
+            parts.append("\n".join(plain(payback_sentence(p, result.days)) for p in found))
+    if result.warning:
+        parts.append(f"Warning: {result.warning}.")
+    folder = Path(result.folder)
+    parts.append(f"Results: {folder}\nReport:  {folder / 'report.html'}")
+    return "\n\n".join(parts)
+
+
+def json_report(result: Comparison) -> dict[str, Any]:
+    """The comparison as one JSON-ready object: setup, per-KPI means and pairs, failures, warning."""
+    from sim.experiments.runner import FAILURE_DIR
+    from sim.output import jsonable
+    from sim.reporting.report import payback_record, paybacks
+
+    folder = Path(result.folder)
+    return jsonable(
+        {
+            "scenarios": [{"name": s.name, "description": s.description} for s in result.scenarios],
+            "baseline": result.names[0],
+            "replications": len(result.seeds),
+            "days": result.days,
+            "root_seed": result.root_seed,
+            "seeds": list(result.seeds),
+            "folder": str(folder),
+            "report": str(folder / "report.html"),
+            "kpis": _kpi_json(result),
+            "break_even": [payback_record(p) for p in paybacks(result)],
+            "failures": {
+                "count": len(result.failed),
+                "run_ids": list(result.failed),
+                "folder": str(folder / FAILURE_DIR),
+            },
+            "warning": result.warning,
+        }
+    )
+
+
+def _kpi_json(result: Comparison) -> dict[str, Any]:
+    from sim.experiments.stats import mean_ci
+
+    out: dict[str, Any] = {}
+    if result.comparison.empty:
+        return out
+    for kpi, rows in result.comparison.groupby("kpi", sort=False):
+        means = {}
+        for name in result.names:
+            values = result.runs.loc[result.runs["scenario"] == name, kpi].to_numpy(dtype=float)
+            iv = mean_ci(values)
+            means[name] = {"mean": iv.mean, "ci_low": iv.low, "ci_high": iv.high, "n": iv.n}
+        pairs = rows.drop(columns="kpi").to_dict(orient="records")
+        out[str(kpi)] = {"means": means, "pairs": pairs}
+    return out
+
+
+# ---------------------------------------------------------------------- headline
+def headline_argv() -> list[str]:
+    """The `compare` command line that the headline job stands for."""
+    return [
+        "compare",
+        *HEADLINE_SCENARIOS,
+        "-n",
+        str(HEADLINE_REPLICATIONS),
+        "--days",
+        str(HEADLINE_DAYS),
+        "--seed",
+        str(HEADLINE_SEED),
+    ]
+
+
+def headline(argv: Sequence[str] = ()) -> int:
+    """`python run.py` with no arguments: the headline comparison, segregated vs integrated.
+
+    Runs `compare` with the HEADLINE_* constants, chosen to finish in well under a minute on two
+    cores while keeping the revenue difference's CI within a few percent. Extra `compare`
+    options in `argv` (e.g. `--out DIR`, `--workers 1`) override the defaults; `sim.cli.main.main`
+    calls it with an empty list. Errors end like every command's: one `error:` line.
+    """
+    from sim.cli import main as cli
+
+    full = [*headline_argv(), *argv]
+    parser = argparse.ArgumentParser(prog="run.py")
+    register_compare(parser.add_subparsers())
+    args = parser.parse_args(full)
+    args.argv = full
+    if not (args.json or args.quiet):
+        print(
+            f"No command given: running the headline comparison ({' vs '.join(HEADLINE_SCENARIOS)}, "
+            f"{HEADLINE_REPLICATIONS} replications x {HEADLINE_DAYS} working days on "
+            f"{args.workers or os.cpu_count()} cores).\nThe same as: python run.py {' '.join(full)}\n"
+            "All commands: python run.py --help\n",
+            flush=True,
+        )
+    try:
+        return handle_compare(args)
+    except ParameterError as err:
+        return cli._fail(str(err), cli.EXIT_USAGE)
+    except OSError as err:
+        return cli._fail(f"{err.filename or 'file'}: {err.strerror or err}", cli.EXIT_FAILURE)
+    except KeyboardInterrupt:
+        return cli._fail("interrupted", 130)

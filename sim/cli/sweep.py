@@ -1,0 +1,413 @@
+"""The `sweep` and `sensitivity` commands: run an experiment spec, summarise it, plot it.
+
+`sweep SPEC` runs every design point's replications (streamed to disk, resumable), writes
+summary.csv per point and plots: a line with its CI band for one varied parameter, heatmaps for
+two, scatter panels otherwise, and a tornado chart for a [tornado] table. `sensitivity SPEC` does
+the same for a sobol or morris design and adds SALib's indices (sobol.csv or morris.csv) with
+their plots. SPEC is a name in experiments/ or a path; the format is in docs/EXPERIMENTS.md.
+
+Examples::
+
+    python run.py sweep followup_x_meetings
+    python run.py sweep followup_x_meetings --replications 2 --days 100 --out /tmp/trial
+    python run.py sweep followup_x_meetings --resume results/sweep-followup_x_meetings-...
+    python run.py sensitivity sobol_main_levers --dask-local 4
+    python run.py sensitivity morris_all_levers --scheduler tcp://10.0.0.5:8786
+
+As in `sim.cli.main`: bad input raises ParameterError before anything runs (one `error:` line, exit
+code 2, no folder written), and heavy modules are imported only after the checks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sim.model.params import ParameterError
+
+if TYPE_CHECKING:
+    from sim.experiments.sensitivity import Sensitivity
+    from sim.experiments.spec import Experiment
+    from sim.experiments.sweep import SweepResult
+
+MAX_CHUNK_RUNS = 100_000
+SHOWN_POINTS = 8  # points listed on the terminal (all are in summary.csv)
+SHOWN_PARAMETERS = 4  # with more varied parameters the terminal shows indices or the CSV, not a table
+SENSITIVITY_DESIGNS: tuple[str, ...] = ("sobol", "morris")
+
+
+# ---------------------------------------------------------------------- parsers
+def register_sweep(subparsers: Any) -> None:
+    """`sweep SPEC`: run an experiment spec, write summary.csv and plots."""
+    p = subparsers.add_parser(
+        "sweep",
+        help="run an experiment spec (grid, lhs, sobol, morris; tornado) and plot it",
+        description="Run every design point of an experiment spec over replicated runs (streamed to disk; "
+        "--resume continues a killed sweep), then write runs.parquet, timeseries.parquet, summary.csv "
+        "(mean and 95%% CI per point), metadata.json and plots. Format: docs/EXPERIMENTS.md.",
+        epilog="Example: python run.py sweep followup_x_meetings --replications 2 --days 100",
+    )
+    _add_options(p)
+    p.set_defaults(handler=handle_sweep)
+
+
+def register_sensitivity(subparsers: Any) -> None:
+    """`sensitivity SPEC`: run a sobol or morris spec and compute SALib's indices."""
+    p = subparsers.add_parser(
+        "sensitivity",
+        help="Sobol' or Morris sensitivity indices of an experiment spec",
+        description="Run a sobol or morris experiment spec (as 'sweep' does; --resume reuses a finished "
+        "sweep) and compute Sobol' S1/ST or Morris mu*/sigma of each KPI over replication means, "
+        "with bootstrap 95%% CIs: sobol.csv or morris.csv and one plot per KPI.",
+        epilog="Example: python run.py sensitivity sobol_main_levers --dask-local 2",
+    )
+    _add_options(p)
+    p.set_defaults(handler=handle_sensitivity)
+
+
+def _add_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("spec", help="experiment name (a file in experiments/) or path to a .toml spec")
+    p.add_argument("--replications", type=int, metavar="N", help="override the spec's replications per point")
+    p.add_argument("--days", type=int, metavar="N", help="override the spec's working days per run")
+    place = p.add_mutually_exclusive_group()
+    place.add_argument(
+        "--out", type=Path, metavar="DIR", help="folder in which the sweep's folder is created"
+    )
+    place.add_argument(
+        "--resume", type=Path, metavar="DIR", help="finish the sweep in DIR, skipping finished runs"
+    )
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: all cores)")
+    where.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://HOST:8786")
+    where.add_argument("--dask-local", type=int, metavar="N", help="start a local Dask cluster of N workers")
+    p.add_argument(
+        "--chunk-runs",
+        type=int,
+        metavar="N",
+        help="finished runs per chunk file written to disk (default: 50)",
+    )
+    output = p.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print one JSON object only")
+    output.add_argument("--quiet", action="store_true", help="print only the results folder")
+
+
+# ---------------------------------------------------------------------- checks
+def check_options(args: argparse.Namespace) -> None:
+    """Raise ParameterError (option, value, what is allowed) before anything runs or is written."""
+    checks = (
+        ("--replications", args.replications, 1, 500),
+        ("--days", args.days, 1, None),
+        ("--workers", args.workers, 1, None),
+        ("--dask-local", args.dask_local, 1, 1024),
+        ("--chunk-runs", args.chunk_runs, 1, MAX_CHUNK_RUNS),
+    )
+    for option, value, low, high in checks:
+        if value is not None and (value < low or (high is not None and value > high)):
+            allowed = f"a whole number from {low} to {high}" if high else f"a whole number >= {low}"
+            raise ParameterError(f"{option}: got {value}; allowed: {allowed}")
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        raise ParameterError(f"--out: {args.out}: is a file; allowed: a folder (created if missing)")
+    if args.scheduler is not None:
+        from sim.experiments.executors import check_address
+
+        check_address(args.scheduler)
+
+
+def load(args: argparse.Namespace, kind: str) -> Experiment:
+    """The spec with command-line overrides; sensitivity needs a sobol or morris design."""
+    from sim.experiments.spec import load_experiment
+
+    experiment = load_experiment(args.spec).with_overrides(args.replications, args.days)
+    if kind == "sensitivity" and experiment.design not in SENSITIVITY_DESIGNS:
+        raise ParameterError(
+            f"{experiment.where}: design: {experiment.design!r} has no sensitivity indices; "
+            'allowed: design = "sobol" or "morris" (run grid and lhs specs with \'sweep\')'
+        )
+    return experiment
+
+
+# ---------------------------------------------------------------------- handlers
+def handle_sweep(args: argparse.Namespace) -> int:
+    """Check, run, summarise and plot an experiment."""
+    return _handle(args, "sweep")
+
+
+def handle_sensitivity(args: argparse.Namespace) -> int:
+    """Check, run, summarise, plot, then compute and plot sensitivity indices."""
+    return _handle(args, "sensitivity")
+
+
+def _handle(args: argparse.Namespace, kind: str) -> int:
+    from sim.cli import main as cli
+
+    check_options(args)
+    experiment = load(args, kind)
+    from sim.experiments.sweep import check_resume, default_sweep_dir
+    from sim.output import RESULTS_DIR
+
+    if args.resume is not None:
+        check_resume(args.resume, experiment)
+    folder = args.resume or default_sweep_dir(kind, experiment, args.out or RESULTS_DIR)
+    result = _run(args, experiment, folder)
+    files = write_plots(result)
+    sensitivity = _sensitivity(result) if kind == "sensitivity" else None
+    if sensitivity is not None:
+        files += write_sensitivity(result, sensitivity)
+    _report(args, result, files, sensitivity)
+    if result.failed:
+        return cli._fail(failure_message(result), cli.EXIT_FAILURE)
+    return cli.EXIT_OK
+
+
+def _run(args: argparse.Namespace, experiment: Experiment, folder: Path) -> SweepResult:
+    """Open the executor (connecting first, so a bad address writes nothing) and run."""
+    from sim.experiments.executors import open_executor
+    from sim.experiments.runner import CHUNK_RUNS
+    from sim.experiments.sweep import run_sweep
+
+    command = [Path(sys.argv[0]).name, *getattr(args, "argv", [])]
+    quiet = args.json or args.quiet
+    with open_executor(args.workers, args.scheduler, args.dask_local) as handle:
+        if not quiet:
+            print(_plan(experiment, folder, handle.label, args.resume is not None), flush=True)
+        return run_sweep(
+            experiment,
+            folder,
+            handle.executor,
+            in_flight=handle.in_flight,
+            retries=handle.retries,
+            chunk_runs=args.chunk_runs or CHUNK_RUNS,
+            resume=args.resume is not None,
+            progress=not quiet,
+            command=command,
+            executor_label=handle.label,
+        )
+
+
+def _plan(experiment: Experiment, folder: Path, executor: str, resume: bool) -> str:
+    from sim.cli import main as cli
+    from sim.experiments.spec import intervention_note
+
+    names = experiment.varied
+    varied = ", ".join(names) if len(names) <= 6 else f"{len(names)} parameters: {', '.join(names[:4])}, ..."
+    design = experiment.design if experiment.design != "none" else "tornado only"
+    rows = [
+        ("Experiment", f"{experiment.name}: {experiment.description}".rstrip(": ")),
+        ("Base scenario", experiment.scenario.name),
+        (
+            "Design",
+            f"{design}, {experiment.points} points x {experiment.replications} replications = "
+            f"{experiment.runs:,} runs of {experiment.days} days",
+        ),
+        ("Varied", varied),
+        ("Executor", executor),
+        ("Folder", f"{folder}{' (resuming)' if resume else ''}"),
+    ]
+    note = intervention_note(experiment)
+    text = cli.align(rows)
+    return f"{text}\nNote: {note}" if note else text
+
+
+# ---------------------------------------------------------------------- outputs
+def write_plots(result: SweepResult) -> list[str]:
+    """sweep.png (line, heatmaps or scatter) and tornado.png, where they apply."""
+    from sim.reporting.sweep_plots import plot_sweep, plot_tornado
+
+    files = []
+    folder, experiment = result.folder, result.experiment
+    if plot_sweep(result.summary, experiment, folder / "sweep.png") is not None:
+        files.append("sweep.png")
+    if result.tornado is not None and not result.tornado.empty:
+        title = f"{experiment.name}: one at a time around {experiment.scenario.name}"
+        plot_tornado(result.tornado, experiment.kpis, folder / "tornado.png", title)
+        files.append("tornado.png")
+    return files
+
+
+def _sensitivity(result: SweepResult) -> Sensitivity | None:
+    from sim.experiments.sensitivity import IncompleteSweepError, analyse
+
+    try:
+        return analyse(result.summary, result.experiment)
+    except IncompleteSweepError:
+        return None  # reported through the failures
+
+
+def write_sensitivity(result: SweepResult, sensitivity: Sensitivity) -> list[str]:
+    """sobol.csv / morris.csv, one plot per KPI, and the indices' provenance in metadata.json."""
+    from sim.experiments.sensitivity import write_indices
+    from sim.experiments.sweep import add_metadata
+    from sim.reporting.sweep_plots import plot_morris, plot_sobol
+
+    folder, method = result.folder, sensitivity.method
+    files = [write_indices(sensitivity, folder).name]
+    plot = plot_sobol if method == "sobol" else plot_morris
+    for kpi in dict.fromkeys(sensitivity.indices.get("kpi", [])):
+        name = f"{method}_{kpi}.png"
+        plot(
+            sensitivity,
+            kpi,
+            folder / name,
+            f"{result.experiment.name}: {method} indices of {kpi.replace('_', ' ')}",
+        )
+        files.append(name)
+    add_metadata(
+        folder,
+        sensitivity={
+            "method": method,
+            "library": "SALib.analyze." + method,
+            "over": "replication means per design point",
+            "bootstrap_seed": result.experiment.analysis_seed,
+            "skipped_kpis": sensitivity.skipped,
+        },
+    )
+    return files
+
+
+def failure_message(result: SweepResult) -> str:
+    """How many runs failed, where their tracebacks are, and how to retry them."""
+    from sim.experiments.runner import FAILURE_DIR
+
+    return (
+        f"{len(result.failed)} of {result.experiment.runs} runs failed; tracebacks in "
+        f"{result.folder / FAILURE_DIR}/; rerun them with --resume {result.folder}"
+    )
+
+
+# ---------------------------------------------------------------------- terminal
+def _report(
+    args: argparse.Namespace, result: SweepResult, files: list[str], sensitivity: Sensitivity | None
+) -> None:
+    if args.json:
+        print(json.dumps(json_report(result, files, sensitivity), allow_nan=False))
+    elif args.quiet:
+        print(result.folder)
+    else:
+        print(text_report(result, files, sensitivity))
+
+
+def text_report(result: SweepResult, files: list[str], sensitivity: Sensitivity | None) -> str:
+    """Timing, the best points by the first KPI, tornado swings, indices, and where the files are."""
+    experiment = result.experiment
+    done = int(result.summary["runs"].sum()) if not result.summary.empty else 0
+    parts = [
+        f"Finished {done:,} of {experiment.runs:,} runs in {result.seconds:.1f} s"
+        + (f" ({result.skipped:,} were already done)" if result.skipped else "")
+    ]
+    if experiment.design_points and sensitivity is None and len(experiment.parameters) <= SHOWN_PARAMETERS:
+        parts.append(_best_points(result))
+    if result.tornado is not None and not result.tornado.empty:
+        parts.append(_tornado_text(result))
+    if sensitivity is not None:
+        parts.append(sensitivity_text(sensitivity))
+    parts.append(f"Results: {result.folder}\nFiles:   " + ", ".join(["summary.csv", "runs.parquet", *files]))
+    return "\n\n".join(parts)
+
+
+def _best_points(result: SweepResult) -> str:
+    from sim.cli import main as cli
+
+    kpi = result.experiment.kpis[0]
+    design = result.summary[result.summary["part"] == "design"]
+    top = design.sort_values(f"{kpi}_mean", ascending=False, kind="stable").head(SHOWN_POINTS)
+    names = [a.name for a in result.experiment.parameters]
+    rows = [("point", *names, f"{kpi} mean (95% CI)")]
+    for _, row in top.iterrows():
+        rows.append((str(row["point"]), *(_cell(row[n]) for n in names), _with_ci(row, kpi)))
+    shown = f"top {len(top)} of {len(design)}" if len(design) > len(top) else f"all {len(design)}"
+    return f"Design points by {kpi} ({shown}; all in summary.csv):\n" + cli.align(rows, indent="  ")
+
+
+def _tornado_text(result: SweepResult) -> str:
+    from sim.cli import main as cli
+
+    kpi = result.experiment.kpis[0]
+    table = result.tornado[result.tornado["kpi"] == kpi]
+    rows = [("parameter", "low / high", f"change in {kpi} at low", "at high")]
+    for _, row in table.iterrows():
+        rows.append(
+            (
+                row["parameter"],
+                f"{_cell(row['low_value'])} / {_cell(row['high_value'])}",
+                _diff(row, "low"),
+                _diff(row, "high"),
+            )
+        )
+    base = _cell(table["base_mean"].iloc[0]) if not table.empty else "n/a"
+    return f"One at a time around {result.experiment.scenario.name} ({kpi} at base: {base}):\n" + cli.align(
+        rows, indent="  "
+    )
+
+
+def sensitivity_text(sensitivity: Sensitivity) -> str:
+    """Each KPI's parameters ranked by ST (Sobol') or mu* (Morris), with 95% CIs."""
+    from sim.cli import main as cli
+    from sim.experiments.sensitivity import ranked
+
+    parts = []
+    kpis = list(dict.fromkeys(sensitivity.indices.get("kpi", [])))
+    for kpi in kpis:
+        table = ranked(sensitivity, kpi)
+        if sensitivity.method == "sobol":
+            rows = [("parameter", "S1 (95% CI)", "ST (95% CI)")]
+            rows += [(r.parameter, _pm(r.S1, r.S1_conf), _pm(r.ST, r.ST_conf)) for r in table.itertuples()]
+        else:
+            rows = [("parameter", "mu* (95% CI)", "sigma")]
+            rows += [
+                (r.parameter, _pm(r.mu_star, r.mu_star_conf), _cell(r.sigma)) for r in table.itertuples()
+            ]
+        parts.append(f"{sensitivity.method.capitalize()} indices of {kpi}:\n" + cli.align(rows, indent="  "))
+    for kpi, why in sensitivity.skipped.items():
+        parts.append(f"No indices for {kpi}: {why}.")
+    return "\n\n".join(parts)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+    return str(value)
+
+
+def _pm(value: float, half: float) -> str:
+    return f"{value:.3f} +- {half:.3f}" if abs(value) < 100 else f"{value:,.0f} +- {half:,.0f}"
+
+
+def _with_ci(row: Any, kpi: str) -> str:
+    return f"{_cell(row[f'{kpi}_mean'])} ({_cell(row[f'{kpi}_ci_low'])} to {_cell(row[f'{kpi}_ci_high'])})"
+
+
+def _diff(row: Any, side: str) -> str:
+    low, high = _cell(row[f"{side}_ci_low"]), _cell(row[f"{side}_ci_high"])
+    value = row[f"{side}_difference"]
+    return f"{'+' if value >= 0 else ''}{_cell(value)} ({low} to {high})"
+
+
+def json_report(result: SweepResult, files: list[str], sensitivity: Sensitivity | None) -> dict[str, Any]:
+    """The sweep as one JSON-ready object: setup, counts, failures, files and indices."""
+    from sim.output import jsonable
+
+    experiment = result.experiment
+    report = {
+        "experiment": experiment.name,
+        "design": experiment.design,
+        "folder": str(result.folder),
+        "points": experiment.points,
+        "replications": experiment.replications,
+        "runs": experiment.runs,
+        "finished": int(result.summary["runs"].sum()) if not result.summary.empty else 0,
+        "already_done": result.skipped,
+        "failed": list(result.failed),
+        "seconds": round(result.seconds, 3),
+        "seeds": {"root_seed": experiment.seed, "design_seed": experiment.design_seed},
+        "files": ["metadata.json", "design.csv", "runs.parquet", "summary.csv", *files],
+    }
+    if sensitivity is not None:
+        report["sensitivity"] = {
+            "method": sensitivity.method,
+            "indices": sensitivity.indices.to_dict(orient="records"),
+            "skipped": sensitivity.skipped,
+        }
+    return jsonable(report)

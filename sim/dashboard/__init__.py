@@ -1,0 +1,1 @@
+"""The interactive dashboard (Solara, Mesa's SolaraViz idiom): the app, its plots, its server."""

@@ -1,0 +1,198 @@
+"""Replicated comparisons of scenarios with common random numbers.
+
+Replication i of every scenario uses the same seed, so each difference between two scenarios is
+measured replication by replication (paired). `compare` is the Python API; the command line,
+the report and the headline job are built on it.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from itertools import combinations
+from pathlib import Path
+
+import pandas as pd
+
+from sim.experiments import stats
+from sim.experiments.runner import (
+    ResultStore,
+    RunOutcome,
+    RunSpec,
+    default_executor,
+    replication_seeds,
+    run_batch,
+)
+from sim.model.metrics import KPI_COLUMNS
+from sim.model.params import ParameterError
+from sim.model.scenario import Scenario, load_scenario
+
+# Every output column of DESIGN.md section 3, plus the funnel's stage conversion rates.
+DEFAULT_KPIS: tuple[str, ...] = (*KPI_COLUMNS, "mql_to_sal", "sal_to_sql", "sql_to_won")
+MAX_REPLICATIONS = 500
+
+
+@dataclass
+class Comparison:
+    """The outcome of a comparison: every run, every pair's statistics, and where it is on disk."""
+
+    scenarios: list[Scenario]
+    runs: pd.DataFrame  # one row per run: labels and run summary
+    timeseries: pd.DataFrame  # one row per run and period
+    comparison: pd.DataFrame  # one row per KPI and pair (see stats.compare)
+    root_seed: int
+    seeds: list[int]
+    days: int
+    folder: Path
+    failed: list[str] = field(default_factory=list)  # run ids whose traceback is in failures/
+    warning: str | None = None
+
+    @property
+    def names(self) -> list[str]:
+        """Scenario names in the order given (the first is the baseline)."""
+        return [s.name for s in self.scenarios]
+
+
+def compare(
+    scenarios: Sequence[str | Path | Scenario],
+    *,
+    replications: int = 10,
+    seed: int = 0,
+    days: int = 500,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    folder: Path | None = None,
+    period: str = "week",
+    until_ci: float | None = None,
+    max_replications: int = 200,
+    kpis: Sequence[str] = DEFAULT_KPIS,
+    progress: bool = False,
+) -> Comparison:
+    """Run every scenario `replications` times with paired seeds and compare them.
+
+    Args:
+        scenarios: Names, paths or Scenario objects; the first is the baseline of the report.
+        replications: Runs per scenario (replication i has the same seed in every scenario).
+        seed: Root seed from which every replication's seed is derived (and recorded).
+        days: Working days per run.
+        workers: Processes for the default pool (all cores when None; 1 runs in this process).
+        executor: Any concurrent.futures Executor; overrides `workers`.
+        folder: Where runs stream to; a temporary folder when None. Re-using a folder resumes.
+        period: Period of the stored time series.
+        until_ci: If set, add replications until every revenue difference's 95% CI half-width
+            is below this many percent of the mean difference (up to `max_replications`).
+        max_replications: Cap for `until_ci`.
+        kpis: Summary columns to compare.
+        progress: Show a progress bar on a terminal.
+    """
+    resolved = _resolve(scenarios)
+    _check_args(replications, seed, days, until_ci, max_replications)
+    folder = Path(folder) if folder else Path(tempfile.mkdtemp(prefix="compare-"))
+    store = ResultStore(folder)
+    own = executor is None
+    executor = executor or default_executor(workers)
+    try:
+        n = replications
+        failed = _run(resolved, n, seed, days, period, store, executor, progress)
+        while until_ci is not None and n < max_replications:
+            needed = _replications_for_ci(store.summaries(), resolved, until_ci, n)
+            if needed <= n:
+                break
+            n = min(max_replications, needed)
+            failed = _run(resolved, n, seed, days, period, store, executor, progress)
+    finally:
+        if own:
+            executor.shutdown()
+    return _assemble(resolved, store, seed, n, days, period, folder, list(kpis), failed)
+
+
+def _resolve(scenarios: Sequence[str | Path | Scenario]) -> list[Scenario]:
+    if len(scenarios) < 2:
+        raise ParameterError("compare needs at least two scenarios")
+    resolved = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
+    names = [s.name for s in resolved]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ParameterError(f"scenario names must differ, got {', '.join(duplicates)} twice")
+    return resolved
+
+
+def _check_args(replications: int, seed: int, days: int, until_ci: float | None, cap: int) -> None:
+    checks = [
+        (isinstance(replications, int) and 2 <= replications <= MAX_REPLICATIONS, "replications", "2..500"),
+        (isinstance(seed, int) and seed >= 0, "seed", "a whole number >= 0"),
+        (isinstance(days, int) and days >= 1, "days", "a whole number >= 1"),
+        (until_ci is None or 0 < until_ci <= 100, "until-ci", "a percentage in (0, 100]"),
+        (isinstance(cap, int) and 2 <= cap <= MAX_REPLICATIONS, "max replications", "2..500"),
+    ]
+    for ok, name, allowed in checks:
+        if not ok:
+            raise ParameterError(f"{name}: out of range; allowed: {allowed}")
+
+
+def specs_for(
+    scenarios: list[Scenario], replications: int, root_seed: int, days: int, period: str
+) -> list[RunSpec]:
+    """The runs of a comparison, replication-major so partial results stay balanced."""
+    seeds = replication_seeds(root_seed, replications)
+    return [
+        RunSpec(s.name, s.params, seed, i, days, period, tuple(s.interventions))
+        for i, seed in enumerate(seeds)
+        for s in scenarios
+    ]
+
+
+def _run(scenarios, n, seed, days, period, store, executor, progress) -> list[str]:
+    specs = specs_for(scenarios, n, seed, days, period)
+    todo = len(specs) - len(store.finished_ids() & {s.run_id for s in specs})
+    bar = _progress_bar(todo, progress)
+    failed: list[str] = []
+
+    def done(outcome: RunOutcome) -> None:
+        if outcome.error is not None:
+            failed.append(outcome.spec.run_id)
+        bar.update(1)
+
+    workers = getattr(executor, "_max_workers", 1)
+    run_batch(specs, store, executor, in_flight=2 * workers, on_done=done)
+    bar.close()
+    return sorted(set(failed) | (store.failed_ids() & {s.run_id for s in specs}))
+
+
+def _progress_bar(total: int, progress: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="runs", unit="run", disable=not (progress and sys.stderr.isatty()))
+
+
+def _replications_for_ci(runs: pd.DataFrame, scenarios: list[Scenario], pct: float, n: int) -> int:
+    """Replications that would bring every revenue difference within `pct` percent of its mean."""
+    wide = runs.pivot_table(index="replication", columns="scenario", values="revenue")
+    needed = n
+    for a, b in combinations([s.name for s in scenarios], 2):
+        d = (wide[b] - wide[a]).dropna().to_numpy()
+        target = abs(d.mean()) * pct / 100
+        if stats.mean_ci(d).half_width > target:
+            needed = max(needed, stats.replications_needed(d, target), n + max(2, n // 2))
+    return needed
+
+
+def _assemble(scenarios, store, seed, n, days, period, folder, kpis, failed) -> Comparison:
+    """Read this comparison's runs back from disk (a resumed folder may hold others too)."""
+    names = [s.name for s in scenarios]
+    ids = {spec.run_id for spec in specs_for(scenarios, n, seed, days, period)}
+    runs, series = store.summaries(), store.timeseries()
+    if not runs.empty:
+        runs = runs[runs["run_id"].isin(ids)].reset_index(drop=True)
+        series = series[series["run_id"].isin(ids)].reset_index(drop=True)
+    if runs.empty:  # every run failed: nothing to compare, the failures say why
+        comparison = pd.DataFrame()
+    else:
+        tables = [stats.compare(runs, kpis, base, names[i:]) for i, base in enumerate(names[:-1])]
+        comparison = pd.concat(tables, ignore_index=True)
+    warning = stats.stability_warning(comparison, runs) if not comparison.empty else None
+    seeds = replication_seeds(seed, n)
+    return Comparison(scenarios, runs, series, comparison, seed, seeds, days, folder, failed, warning)
