@@ -1,0 +1,166 @@
+"""How the report names KPIs and writes numbers, shared by every sentence, table and CLI summary.
+
+One table of KPI labels and units (`KPIS`) and one set of formatters keep a number looking the same
+wherever it appears: in the report's sentences and tables, in `payback_sentence` and in the summary
+`run.py compare` prints. This module depends on nothing but the standard library so that any part of
+the reporting layer (and the command line) can use it without pulling in tables or plots.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+YEAR_DAYS = 250  # working days per year, as model.WORKING_DAYS_PER_YEAR (not imported: no Mesa here)
+NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """How a KPI is named and written: `kind` picks the number format, `more`/`less` the words."""
+
+    label: str
+    kind: str  # money, count, share, hours or index
+    more: str = "more"
+    less: str = "less"
+    note: str = ""
+
+
+KPIS: dict[str, Kpi] = {
+    "revenue": Kpi("Revenue", "money", note="currency units, over the horizon"),
+    "deals_won": Kpi("Deals won", "count", "more", "fewer", "all sources"),
+    "win_rate": Kpi("Win rate", "share", "higher", "lower", "of closed deals"),
+    "inquiries": Kpi("Inquiries", "count", "more", "fewer"),
+    "mqls": Kpi("MQLs", "count", "more", "fewer", "handed over to sales"),
+    "sals": Kpi("SALs", "count", "more", "fewer", "MQLs reached by a rep"),
+    "sqls": Kpi("SQLs", "count", "more", "fewer", "MQLs qualified"),
+    "opportunities": Kpi("Opportunities", "count", "more", "fewer", "all sources"),
+    "mql_to_sal": Kpi("MQL to SAL", "share", "higher", "lower"),
+    "sal_to_sql": Kpi("SAL to SQL", "share", "higher", "lower"),
+    "sql_to_won": Kpi("SQL to won", "share", "higher", "lower"),
+    "median_response_hours": Kpi(
+        "Median response", "hours", "slower", "faster", "working hours to first contact"
+    ),
+    "leakage_share": Kpi("Leakage", "share", "higher", "lower", "MQLs never contacted"),
+    "diy_assets": Kpi("DIY assets", "count", "more", "fewer", "collateral reps built alone"),
+    "diy_hours": Kpi("DIY hours", "count", "more", "fewer", "rep hours spent on it"),
+    "off_brand_share": Kpi("Off-brand share", "share", "higher", "lower", "of collateral used"),
+    "content_used_share": Kpi("Content found", "share", "higher", "lower", "library searches that fit"),
+    "brand_consistency": Kpi("Brand consistency", "index", "higher", "lower", "0-1, mean over the run"),
+    "awareness": Kpi("Awareness", "index", "higher", "lower", "0-1, mean over the run"),
+    "trust_sales_in_marketing": Kpi("Trust sales in marketing", "index", "higher", "lower", "0-1, mean"),
+    "trust_marketing_in_sales": Kpi("Trust marketing in sales", "index", "higher", "lower", "0-1, mean"),
+    "selling_time_share": Kpi("Selling time", "share", "higher", "lower", "of rep hours"),
+    "marketing_spend": Kpi("Marketing spend", "money", note="over the horizon"),
+    "cac": Kpi("CAC", "money", "higher", "lower", "marketing spend per deal won"),
+    "marketing_sourced_revenue_share": Kpi("Marketing-sourced revenue", "share", "higher", "lower"),
+    "pipeline_value": Kpi("Pipeline value", "money", note="open deals at the end"),
+}
+HEADLINE_KPIS: tuple[str, ...] = (
+    "revenue",
+    "deals_won",
+    "win_rate",
+    "median_response_hours",
+    "leakage_share",
+    "diy_hours",
+    "trust_sales_in_marketing",
+    "trust_marketing_in_sales",
+    "selling_time_share",
+    "cac",
+)
+
+
+def kpi_info(key: str) -> Kpi:
+    """The KPI's label and format; an unknown column gets its own name and a plain number format."""
+    return KPIS.get(key, Kpi(key, "index", "higher", "lower"))
+
+
+def _missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and not math.isfinite(value))
+
+
+def money_scale(*values: float) -> tuple[float, str, int]:
+    """Divisor, suffix and decimals that show the largest value with about three significant digits."""
+    finite = [abs(v) for v in values if not _missing(v)]
+    top = max(finite, default=0.0)
+    if top >= 1e6:
+        return 1e6, " M", 1 if top >= 1e7 else 2
+    if top >= 1e3:
+        return 1e3, " k", 0 if top >= 1e5 else 1
+    return 1.0, "", 0
+
+
+def fmt_money(value: float, scale: tuple[float, str, int] | None = None, sign: bool = False) -> str:
+    """Money in M or k (`12.3 M`), with a sign for differences; 'n/a' when missing."""
+    if _missing(value):
+        return "n/a"
+    divisor, suffix, decimals = scale or money_scale(value)
+    return f"{value / divisor:{'+' if sign else ''},.{decimals}f}{suffix}"
+
+
+def fmt_value(kind: str, value: float, sign: bool = False) -> str:
+    """A KPI value (or, with `sign`, a difference) in its own unit: shares as %, differences as pp."""
+    if _missing(value):
+        return "n/a"
+    plus = "+" if sign else ""
+    if kind == "money":
+        return fmt_money(value, sign=sign)
+    if kind == "count":
+        return f"{value:{plus},.{0 if abs(value) >= 100 else 1}f}"
+    if kind == "share":
+        return f"{100 * value:{plus}.1f} {'pp' if sign else '%'}"
+    if kind == "hours":
+        return f"{value:{plus}.1f} h"
+    return f"{value:{plus}.3f}"
+
+
+def fmt_interval(kind: str, low: float, high: float) -> str:
+    """`low to high` in one unit (for money: one scale for both ends)."""
+    if kind == "money":
+        scale = money_scale(low, high)
+        return f"{fmt_money(low, scale).removesuffix(scale[1])} to {fmt_money(high, scale)}"
+    return f"{fmt_value(kind, low)} to {fmt_value(kind, high)}"
+
+
+def fmt_with_ci(kind: str, value: float, low: float, high: float, sign: bool = False) -> str:
+    """`value (low to high)` in one unit and, for money, one scale: `9.66 M (9.30 to 10.02 M)`."""
+    if kind != "money":
+        interval = f"{fmt_value(kind, low, sign)} to {fmt_value(kind, high, sign)}"
+        return f"{fmt_value(kind, value, sign)} ({interval})"
+    scale = money_scale(value, low, high)
+    suffix = scale[1]
+    ends = f"{fmt_money(low, scale, sign).removesuffix(suffix)} to {fmt_money(high, scale, sign)}"
+    return f"{fmt_money(value, scale, sign)} ({ends})"
+
+
+def fmt_uplift(uplift: float) -> str:
+    """Relative change in percent: `+45%`, `-3.2%`."""
+    if _missing(uplift):
+        return "n/a"
+    pct = 100 * uplift
+    return f"{pct:+.0f}%" if abs(pct) >= 10 else f"{pct:+.1f}%"
+
+
+def fmt_p(p: float) -> str:
+    """A p-value, `< 0.001` when tiny."""
+    if _missing(p):
+        return "n/a"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def fmt_effect(d: float) -> str:
+    """Cohen's d_z with two decimals; infinite when every replication differs by the same amount."""
+    if d is None or (isinstance(d, float) and math.isnan(d)):
+        return "n/a"
+    return "inf" if math.isinf(d) else f"{d:.2f}"
+
+
+def horizon_words(days: int) -> str:
+    """`two years (500 working days)` or `200 working days (0.8 years)`."""
+    years, rest = divmod(days, YEAR_DAYS)
+    if rest == 0 and 0 < years < len(NUMBER_WORDS):
+        unit = "year" if years == 1 else "years"
+        return f"{NUMBER_WORDS[years]} {unit} ({days:,} working days)"
+    if days < YEAR_DAYS / 10:
+        return f"{days:,} working days"
+    return f"{days:,} working days ({days / YEAR_DAYS:.1f} years)"

@@ -1,0 +1,187 @@
+"""Payback of interventions: when a scenario that changes levers during the run has earned back.
+
+For a pair in which a scenario changes levers during the run, the report shows the cumulative
+revenue difference over time and the break-even day. Break-even of one replication is the first day
+after which the cumulative difference stays positive to the end of the horizon (none if it ends at or
+below zero); it is measured to the period of the stored time series (a week of 5 working days). Over
+the replications that break even the report gives the mean with a 95 % Student-t interval (the same
+statistic as every other number in the report), their range, and how many replications do not break
+even.
+
+A module of its own because three readers need it: the report's sections, its plots
+(`sim.reporting.compare_plots` draws a `Payback`) and the command line's summary and metadata; none
+of them has to import the others for it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from sim.experiments import stats
+from sim.model.scenario import Scenario
+from sim.reporting.formats import fmt_money, money_scale
+
+if TYPE_CHECKING:
+    from sim.experiments.compare import Comparison
+
+
+@dataclass
+class Payback:
+    """The cumulative revenue difference of one pair over time and its break-even statistics.
+
+    Attributes:
+        baseline: Scenario subtracted.
+        scenario: Scenario whose gain is measured.
+        curves: Cumulative difference (scenario minus baseline); index `day`, one column per
+            replication.
+        break_even: Break-even day per replication (NaN where it does not break even).
+        events: (working day, label) of the interventions of both scenarios.
+    """
+
+    baseline: str
+    scenario: str
+    curves: pd.DataFrame
+    break_even: pd.Series
+    events: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        """Paired replications."""
+        return self.curves.shape[1]
+
+    @property
+    def n_break_even(self) -> int:
+        """Replications that break even within the horizon."""
+        return int(self.break_even.notna().sum())
+
+    def interval(self) -> stats.Interval:
+        """Mean break-even day with its 95% t interval, over replications that break even."""
+        return stats.mean_ci(self.break_even.dropna().to_numpy())
+
+    def band(self) -> pd.DataFrame:
+        """Mean cumulative difference per day with its 95% t interval (`mean`, `low`, `high`)."""
+        values = self.curves.to_numpy(dtype=float)
+        rows = [stats.mean_ci(v) for v in values]
+        return pd.DataFrame(
+            {"mean": [r.mean for r in rows], "low": [r.low for r in rows], "high": [r.high for r in rows]},
+            index=self.curves.index,
+        )
+
+    def final(self) -> stats.Interval:
+        """The cumulative difference at the end of the horizon."""
+        return stats.mean_ci(self.curves.iloc[-1].to_numpy(dtype=float))
+
+
+def cumulative_difference(
+    timeseries: pd.DataFrame, baseline: str, scenario: str, column: str = "revenue"
+) -> pd.DataFrame:
+    """Cumulative `column` of `scenario` minus `baseline`, replication by replication (paired).
+
+    Returns a table indexed by `day` (the last working day of each period) with one column per
+    replication that both scenarios finished.
+    """
+    wide = {
+        name: timeseries[timeseries["scenario"] == name].pivot(
+            index="day", columns="replication", values=column
+        )
+        for name in (baseline, scenario)
+    }
+    common = wide[baseline].columns.intersection(wide[scenario].columns)
+    diff = wide[scenario][common] - wide[baseline][common]
+    return diff.sort_index().cumsum()
+
+
+def break_even_days(curves: pd.DataFrame) -> pd.Series:
+    """Per replication: the first day after which the cumulative difference stays above zero.
+
+    NaN where the difference ends at or below zero (no break-even within the horizon).
+    """
+    positive = (curves > 0).to_numpy()
+    stays = np.flip(np.minimum.accumulate(np.flip(positive, axis=0), axis=0), axis=0)
+    days = curves.index.to_numpy(dtype=float)
+    first = np.where(stays.any(axis=0), days[np.argmax(stays, axis=0)], np.nan)
+    return pd.Series(first, index=curves.columns, name="break_even_day")
+
+
+def intervention_events(scenarios: Sequence[Scenario]) -> list[tuple[int, str]]:
+    """(day, label) of every intervention of the given scenarios, for plots and text."""
+    events = []
+    for s in scenarios:
+        for item in s.interventions:
+            label = getattr(item, "description", "") or "levers change"
+            events.append((item.day, f"{s.name}: {label}"))
+    return sorted(set(events))
+
+
+def paybacks(comparison: Comparison) -> list[Payback]:
+    """A payback analysis for every compared pair in which a scenario has interventions.
+
+    The scenario that changes levers is the one whose gain is measured, even when it was given
+    first: the question is whether the change pays back.
+    """
+    out = []
+    by_name = {s.name: s for s in comparison.scenarios}
+    if comparison.timeseries.empty:
+        return out
+    for a, b in combinations(comparison.names, 2):
+        if by_name[a].interventions and not by_name[b].interventions:
+            a, b = b, a
+        pair = [by_name[a], by_name[b]]
+        if not any(s.interventions for s in pair):
+            continue
+        curves = cumulative_difference(comparison.timeseries, a, b)
+        if curves.shape[1] == 0:
+            continue
+        out.append(Payback(a, b, curves, break_even_days(curves), intervention_events(pair)))
+    return out
+
+
+def payback_sentence(p: Payback, days: int) -> str:
+    """Break-even in words, or that there is none within the horizon."""
+    who = f"**{p.scenario}** compared with **{p.baseline}**"
+    final = p.final()
+    scale = money_scale(final.mean, final.low, final.high)
+    end = (
+        f"The cumulative revenue difference at the end is {fmt_money(final.mean, scale, sign=True)} "
+        f"(95% CI {fmt_money(final.low, scale, sign=True).removesuffix(scale[1])} to "
+        f"{fmt_money(final.high, scale, sign=True)})."
+    )
+    if p.n_break_even == 0:
+        return (
+            f"{who}: none of the {p.n} paired replications breaks even within the horizon of "
+            f"{days:,} working days. {end}"
+        )
+    iv = p.interval()
+    spread = p.break_even.dropna()
+    ci = f"95% CI {iv.low:,.0f} to {iv.high:,.0f}" if iv.n > 1 else "one replication, no interval"
+    text = (
+        f"{who}: break-even on working day {iv.mean:,.0f} on average ({ci}; range "
+        f"{spread.min():,.0f} to {spread.max():,.0f}), in {p.n_break_even} of {p.n} paired replications"
+    )
+    missing = p.n - p.n_break_even
+    text += "." if missing == 0 else f"; {missing} do not break even within {days:,} working days."
+    length = int(p.curves.index[0])  # the first period ends on its length
+    period = {1: "day", 5: "week", 21: "month", 63: "quarter"}.get(length, "period")
+    return f"{text} Days are measured to the {period} ({length} working days). {end}"
+
+
+def payback_record(p: Payback) -> dict[str, Any]:
+    """A payback's numbers for JSON: mean break-even day with CI, counts, per-replication days."""
+    iv = p.interval()
+    return {
+        "baseline": p.baseline,
+        "scenario": p.scenario,
+        "replications": p.n,
+        "break_even": p.n_break_even,
+        "mean_day": iv.mean,
+        "ci_low": iv.low,
+        "ci_high": iv.high,
+        "days": [None if math.isnan(v) else v for v in p.break_even.tolist()],
+    }

@@ -1,0 +1,272 @@
+"""The report's content: every section of a comparison report, in reading order, as blocks.
+
+`report_blocks` turns a `sim.experiments.compare.Comparison` into the list of blocks both renderers
+draw. What the report says (which sections, which tables, the captions, the method and the caveats)
+lives here and nowhere else; how it looks is `sim.reporting.render`'s business. Numbers in sentences
+are formatted from the same `comparison` rows that go to `comparison.csv`.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from sim.experiments.runner import FAILURE_DIR
+from sim.model.params import parameter_fields
+from sim.model.scenario import Scenario, lever_differences
+from sim.reporting.blocks import Block, Bullets, Figure, Heading, Para, Table
+from sim.reporting.formats import (
+    HEADLINE_KPIS,
+    fmt_effect,
+    fmt_p,
+    fmt_uplift,
+    fmt_with_ci,
+    horizon_words,
+    kpi_info,
+)
+from sim.reporting.payback import payback_sentence, paybacks
+from sim.reporting.sentences import kpi_sentence, revenue_sentence
+
+if TYPE_CHECKING:
+    from sim.experiments.compare import Comparison
+
+
+def report_blocks(comparison: Comparison) -> list[Block]:
+    """The whole report as blocks, in reading order."""
+    blocks: list[Block] = [Heading(1, report_title(comparison)), Para(_intro(comparison))]
+    if comparison.warning:
+        blocks.append(Para(f"**Stability warning**: {comparison.warning}.", "warning"))
+    if comparison.failed:
+        blocks.append(Para(_failure_text(comparison), "warning"))
+    blocks += _what_was_compared(comparison)
+    if comparison.comparison.empty:
+        blocks.append(Para("No run finished, so there are no results to report.", "warning"))
+        return blocks + _caveats()
+    blocks += _headline(comparison)
+    blocks += _payback_blocks(comparison)
+    blocks += _kpi_tables(comparison)
+    blocks += _figures(comparison)
+    blocks += _method(comparison)
+    return blocks + _caveats()
+
+
+def report_title(c: Comparison) -> str:
+    """The report's title, `Comparison: A vs B`: its first heading and the HTML page's title."""
+    return "Comparison: " + " vs ".join(c.names)
+
+
+def _intro(c: Comparison) -> str:
+    n = len(c.seeds)
+    return (
+        f"{len(c.names)} scenarios, each run {n} times over {horizon_words(c.days)} with common random "
+        f"numbers: replication *i* of every scenario uses the same seed, so every difference below is "
+        f"measured replication by replication (paired). **{c.names[0]}** is the baseline. All "
+        f"intervals are 95% confidence intervals across replications. Root seed {c.root_seed}."
+    )
+
+
+def _failure_text(c: Comparison) -> str:
+    runs = "run" if len(c.failed) == 1 else "runs"
+    return (
+        f"**{len(c.failed)} {runs} failed** and are left out (their tracebacks are in `{FAILURE_DIR}/`): "
+        f"{', '.join(c.failed)}. Pairs use only replications that finished in both scenarios."
+    )
+
+
+def _what_was_compared(c: Comparison) -> list[Block]:
+    rows = tuple(
+        (f"**{s.name}**" + (" (baseline)" if i == 0 else ""), s.description)
+        for i, s in enumerate(c.scenarios)
+    )
+    blocks: list[Block] = [Heading(2, "What was compared"), Table(("scenario", "description"), rows)]
+    blocks.append(Heading(3, "Levers that differ at the start"))
+    blocks += lever_table(c.scenarios)
+    for s in c.scenarios:
+        blocks += _intervention_tables(s)
+    return blocks
+
+
+def lever_table(scenarios: list[Scenario]) -> list[Block]:
+    """One row per parameter whose start value differs between any two scenarios."""
+    names: list[str] = []
+    for a, b in combinations(scenarios, 2):
+        names += [n for n in lever_differences(a, b) if n not in names]
+    if not names:
+        return [Para("None: all scenarios start with the same parameter values.")]
+    fields = parameter_fields()
+    order = list(fields)
+    names.sort(key=order.index)
+    rows = tuple(
+        (f"`{n}`", _unit(fields[n][1]), *(_show(s.params.flat()[n]) for s in scenarios)) for n in names
+    )
+    header = ("parameter", "unit", *(s.name for s in scenarios))
+    return [Table(header, rows, right=tuple(range(2, 2 + len(scenarios))))]
+
+
+def _unit(f: Any) -> str:
+    return f.metadata.get("unit") or ""
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _intervention_tables(s: Scenario) -> list[Block]:
+    """Each intervention as a before/after table of the values it changes."""
+    blocks: list[Block] = []
+    before = s.params
+    for item in s.interventions:
+        after = before.with_values(dict(item.values))
+        label = getattr(item, "description", "") or "levers change"
+        blocks.append(
+            Para(f"**{s.name}** changes {len(item.values)} values from working day {item.day} ({label}):")
+        )
+        rows = tuple((f"`{n}`", _show(before.flat()[n]), _show(after.flat()[n])) for n in item.values)
+        blocks.append(Table(("parameter", f"before day {item.day}", f"from day {item.day}"), rows, (1, 2)))
+        before = after
+    return blocks
+
+
+def _pairs_vs_baseline(c: Comparison) -> pd.DataFrame:
+    table = c.comparison
+    return table[table["baseline"] == c.names[0]]
+
+
+def _headline(c: Comparison) -> list[Block]:
+    blocks: list[Block] = [Heading(2, "Headline")]
+    table = _pairs_vs_baseline(c)
+    for other in c.names[1:]:
+        rows = {r["kpi"]: r for _, r in table[table["scenario"] == other].iterrows()}
+        if not rows or rows.get("revenue", {"n": 0})["n"] == 0:
+            blocks.append(Para(f"**{other}**: no replication finished in both it and the baseline."))
+            continue
+        if "revenue" in rows:
+            blocks.append(Para(revenue_sentence(rows["revenue"], c.days)))
+        items = tuple(kpi_sentence(rows[k]) for k in HEADLINE_KPIS[1:] if k in rows)
+        if items:
+            blocks.append(Para(f"**{other}** compared with **{c.names[0]}**, means over the replications:"))
+            blocks.append(Bullets(items))
+    return blocks
+
+
+def _payback_blocks(c: Comparison) -> list[Block]:
+    found = paybacks(c)
+    if not found:
+        return []
+    blocks: list[Block] = [
+        Heading(2, "When does the change pay back?"),
+        Para(
+            "Break-even of one replication is the first day after which the cumulative revenue "
+            "difference stays positive to the end of the horizon; a replication whose difference ends "
+            "at or below zero does not break even. Below: the mean break-even day with its 95% "
+            "interval over the replications that break even, their range, and how many do not. "
+            "Revenue only: one-off costs of the change itself are not in the model."
+        ),
+    ]
+    for i, p in enumerate(found):
+        blocks.append(Para(payback_sentence(p, c.days)))
+        blocks.append(
+            Figure(
+                f"payback_{i + 1}",
+                f"Cumulative revenue of {p.scenario} minus {p.baseline}, mean and 95% CI band over "
+                f"{p.n} paired replications; dotted: interventions; shaded: break-even day, 95% CI.",
+            )
+        )
+    return blocks
+
+
+def _kpi_tables(c: Comparison) -> list[Block]:
+    blocks: list[Block] = [Heading(2, "All KPIs")]
+    blocks.append(
+        Para(
+            "Means over the replications with 95% confidence intervals; the difference is the scenario "
+            "minus the baseline, paired by replication; uplift is the difference relative to the "
+            "baseline's mean; p from a paired t-test; effect size is Cohen's d_z (mean difference over "
+            "the standard deviation of the differences). Shares are in %, their differences in "
+            "percentage points (pp)."
+        )
+    )
+    for (base, other), rows in c.comparison.groupby(["baseline", "scenario"], sort=False):
+        blocks.append(Heading(3, f"{other} vs {base}"))
+        blocks.append(Table(*_kpi_rows(base, other, rows)))
+    return blocks
+
+
+def _kpi_rows(base: str, other: str, rows: pd.DataFrame) -> tuple[tuple[str, ...], tuple, tuple[int, ...]]:
+    header = ("KPI", f"{base} (95% CI)", f"{other} (95% CI)", "difference (95% CI)", "uplift", "p", "d_z")
+    body = []
+    for _, r in rows.iterrows():
+        k = kpi_info(r["kpi"]).kind
+        body.append(
+            (
+                kpi_info(r["kpi"]).label,
+                fmt_with_ci(k, r["baseline_mean"], r["baseline_ci_low"], r["baseline_ci_high"]),
+                fmt_with_ci(k, r["scenario_mean"], r["scenario_ci_low"], r["scenario_ci_high"]),
+                fmt_with_ci(k, r["difference"], r["difference_ci_low"], r["difference_ci_high"], sign=True),
+                fmt_uplift(r["uplift"]),
+                fmt_p(r["p_value"]),
+                fmt_effect(r["effect_size"]),
+            )
+        )
+    return header, tuple(body), (1, 2, 3, 4, 5, 6)
+
+
+FIGURES: tuple[tuple[str, str], ...] = (
+    ("revenue_over_time", "Revenue per week, mean over replications with 95% CI band, per scenario."),
+    (
+        "revenue_differences",
+        "Paired revenue differences: one dot per replication (scenario minus baseline over the horizon); "
+        "bar: mean and 95% CI.",
+    ),
+    ("funnel", "The funnel per scenario over the horizon: mean totals with 95% CI (log scale)."),
+    ("kpi_bars", "Key KPIs per scenario: means with 95% CI."),
+    (
+        "trust_diy",
+        "Trust in both directions and do-it-yourself collateral hours over time, with 95% CI bands.",
+    ),
+)
+
+
+def _figures(c: Comparison) -> list[Block]:
+    return [Heading(2, "Plots"), *(Figure(name, caption) for name, caption in FIGURES)]
+
+
+def _method(c: Comparison) -> list[Block]:
+    n = len(c.seeds)
+    items = [
+        f"{n} replications per scenario; replication *i* uses the same seed in every scenario (common "
+        "random numbers), so the market, the leads and their deal values line up and only the levers "
+        "differ. Every seed is in `metadata.json`.",
+        "Intervals: Student t on the replications (for differences: on the paired differences).",
+        f"Horizon: {horizon_words(c.days)}; time series are stored per week (5 working days).",
+    ]
+    if len(c.names) > 2:
+        items.append("Every pair of scenarios is in `comparison.csv`; the tables above show all of them.")
+    return [Heading(2, "Method"), Bullets(tuple(items))]
+
+
+CAVEATS: tuple[str, ...] = (
+    "**A model, not a forecast.** The scenarios run in the same simulated market; revenue levels are "
+    "not predictions for any company. The direction and rough size of differences between "
+    "structures are what the model is built to show.",
+    "**The intervals measure simulation noise only**: how much the result moves between replications "
+    "of the same model. They do not include uncertainty about the model's assumptions.",
+    "**Defaults are partly assumptions.** Many effect sizes (how much trust, meetings or shared goals "
+    "move behaviour) are reasoned assumptions rather than measured values; `docs/ODD.md` gives every "
+    "parameter's source or reasoning (appendix A) and the calibration (section 9).",
+    "**What it leaves out**: the one-off cost of changing the organisation (reorganisation, office "
+    "moves, systems) and running costs other than people's hours; hiring, leaving and changing team "
+    "sizes during a run; competitors and market shocks; quotas and the shape of pay; nurturing leads "
+    "below the scoring threshold; the work people on rotation do in the other function "
+    "(`docs/ODD.md`, section 10).",
+)
+
+
+def _caveats() -> list[Block]:
+    return [Heading(2, "Caveats"), Bullets(CAVEATS)]
