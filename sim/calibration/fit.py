@@ -27,8 +27,9 @@ assumes them equal).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -347,16 +348,9 @@ def calibrate(
     """
     scenario, known = known_scenario(observed, base, overrides or {})
     moments = select_moments(observed)
-    names = fitted_parameters(moments, set(known))
-    if not names:
-        raise ParameterError(
-            f"{observed.source}: every parameter the figures identify is fixed; allowed: leave at least one "
-            "of " + ", ".join(dict.fromkeys(FIT_FOR.values())) + " to be fitted"
-        )
+    names = _parameters_left_to_fit(observed, moments, known)
     seeds = replication_seeds(seed, replications)
-    own = executor is None
-    executor = executor or default_executor(workers)
-    try:
+    with _executor_in_use(executor, workers) as pool:
         return _fit(
             observed,
             base,
@@ -368,10 +362,34 @@ def calibrate(
             days,
             max_evals,
             starts,
-            executor,
+            pool,
             on_run,
             seed,
         )
+
+
+def _parameters_left_to_fit(observed: Observed, moments: Sequence[str], known: dict[str, Any]) -> list[str]:
+    """The parameters the moments identify minus the known ones.
+
+    Raises:
+        ParameterError: Every such parameter is known, so nothing is left to fit.
+    """
+    names = fitted_parameters(moments, set(known))
+    if not names:
+        raise ParameterError(
+            f"{observed.source}: every parameter the figures identify is fixed; allowed: leave at least one "
+            "of " + ", ".join(dict.fromkeys(FIT_FOR.values())) + " to be fitted"
+        )
+    return names
+
+
+@contextmanager
+def _executor_in_use(executor: Executor | None, workers: int | None) -> Iterator[Executor]:
+    """The caller's executor, or a default one of `workers` that is shut down on leaving."""
+    own = executor is None
+    executor = executor or default_executor(workers)
+    try:
+        yield executor
     finally:
         if own:
             executor.shutdown()

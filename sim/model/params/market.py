@@ -1,0 +1,329 @@
+"""Market uncertainties: the facts of the market and of work that a company cannot choose.
+
+In the EMA Workbench's terms these are the uncertainties: inquiry cost and fit, buyers'
+attention, reach, deal values and cycle, and the rates at which awareness, knowledge and
+content build up and decay. They are kept apart from the levers so that experiments can vary
+what management controls while holding the market fixed (or sample the market to test a
+policy's robustness). A field's name is also its scenario key (`[market]`), sweep key and
+output column; the field order is the order of outputs and digests, so it must not change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.model.params.base import _Validated, param
+
+
+@dataclass(frozen=True)
+class Market(_Validated):
+    """Uncertainties: facts of the market and of work that management cannot set."""
+
+    working_hours_per_day: float = param(
+        8.0,
+        4,
+        12,
+        unit="h",
+        mechanism="response_decay",
+        source="Standard working day; lead timestamps and response delays are in working hours.",
+    )
+    revenue_target_per_year: float = param(
+        10_000_000.0,
+        1e5,
+        1e10,
+        unit="currency/year",
+        mechanism="awareness",
+        source="Scale only: the marketing budget is a share of it (DESIGN.md section 4).",
+    )
+    cost_per_inquiry: float = param(
+        100.0,
+        1,
+        1e5,
+        unit="currency",
+        mechanism="awareness",
+        source="B2B cost per inquiry of order 50-200 in paid channels (industry surveys); 100 "
+        "gives ~25 inquiries a working day at the default budget.",
+    )
+    inquiry_fit_mean: float = param(
+        0.25,
+        0.01,
+        0.99,
+        unit="probability",
+        mechanism="lead_scoring",
+        source="Mean true fit (chance to qualify if engaged) of an untargeted inquiry; chosen so "
+        "the defined scenario's SAL->SQL lands in 50-70% after the MQL filter.",
+    )
+    inquiry_fit_concentration: float = param(
+        3.0,
+        0.5,
+        100,
+        unit="",
+        mechanism="lead_scoring",
+        source="Beta concentration of inquiry fit; 3 gives a wide spread so scoring matters.",
+    )
+    targeting_fit_gain: float = param(
+        0.5,
+        0,
+        1,
+        unit="",
+        mechanism="field_feedback",
+        source="Share of the gap to a perfect fit that full market knowledge closes; assumed.",
+    )
+    score_noise_sd: float = param(
+        0.35,
+        0,
+        1,
+        unit="fit units",
+        mechanism="lead_scoring",
+        source="SD of marketing's fit score error at zero knowledge, shrinking linearly with "
+        "knowledge; assumed so scoring at default knowledge is informative but noisy.",
+    )
+    attention_short_share: float = param(
+        0.97,
+        0,
+        1,
+        unit="share",
+        mechanism="response_decay",
+        source="Share of inquiries whose buying attention is short-lived; fitted so the "
+        "model reproduces Oldroyd et al. (HBR 2011) decay ratios (7x, 60x).",
+    )
+    attention_short_hours: float = param(
+        1.0,
+        0.05,
+        48,
+        unit="h",
+        mechanism="response_decay",
+        source="Weibull scale of a short attention window; fitted to Oldroyd et al. 2011.",
+    )
+    attention_short_shape: float = param(
+        3.0,
+        0.3,
+        10,
+        unit="",
+        mechanism="response_decay",
+        source="Weibull shape >1: attention holds for a while then drops (the 'golden hour').",
+    )
+    attention_long_hours: float = param(
+        34.0,
+        1,
+        2000,
+        unit="h",
+        mechanism="response_decay",
+        source="Mean exponential attention of considered buyers; fitted to the 60x ratio.",
+    )
+    reach_per_attempt: float = param(
+        0.7,
+        0.01,
+        1,
+        unit="probability",
+        mechanism="follow_up",
+        source="Chance an attentive inbound lead answers one attempt; assumed.",
+    )
+    outbound_reach_per_attempt: float = param(
+        0.15,
+        0.01,
+        1,
+        unit="probability",
+        mechanism="follow_up",
+        source="Cold-call connect rates of 10-30% reported in sales surveys.",
+    )
+    prospect_fit_mean: float = param(
+        0.35,
+        0.01,
+        0.99,
+        unit="probability",
+        mechanism="cherry_picking",
+        source="Reps' own prospects fit somewhat better than raw inquiries (they know their "
+        "territory), which is what tempts them to cherry-pick; assumed.",
+    )
+    prospects_per_hour: float = param(
+        0.25,
+        0,
+        20,
+        unit="1/h",
+        mechanism="cherry_picking",
+        source="Prospects a rep identifies per hour of prospecting; assumed.",
+    )
+    deal_value_mean: float = param(
+        30_000.0,
+        1,
+        1e8,
+        unit="currency",
+        mechanism="",
+        source="Mid-market B2B average contract value; scale only.",
+    )
+    deal_value_sigma: float = param(
+        0.6,
+        0,
+        3,
+        unit="log",
+        mechanism="",
+        source="Lognormal spread of deal values; deal sizes are right-skewed.",
+    )
+    sales_cycle_days_mean: float = param(
+        40.0,
+        1,
+        500,
+        unit="days",
+        mechanism="",
+        source="Mid-market B2B sales cycles of about two months (40 working days).",
+    )
+    base_win_rate: float = param(
+        0.26,
+        0.01,
+        1,
+        unit="probability",
+        mechanism="",
+        source="SQL->won of 20-30% (DESIGN.md section 4) at average skill and collateral.",
+    )
+    rep_admin_share: float = param(
+        0.4,
+        0,
+        0.9,
+        unit="share",
+        mechanism="",
+        source="Share of a rep's day on work outside the model (CRM entry, internal reporting, "
+        "travel, training). Salesforce 'State of Sales' (2022): reps sell only ~28% of their "
+        "week; the model represents selling, DIY, meetings and rotation itself.",
+    )
+    opportunity_hours_per_day: float = param(
+        0.12,
+        0,
+        8,
+        unit="h/day",
+        mechanism="",
+        source="Rep hours an open opportunity takes each working day: ~5 h over a 40-day "
+        "cycle (discovery, demo, proposal), after admin time; assumed.",
+    )
+    awareness_initial: float = param(
+        0.4,
+        0,
+        1,
+        unit="index",
+        mechanism="awareness",
+        source="Brand awareness stock at start, as a share of the saturation level.",
+    )
+    awareness_gain_per_day: float = param(
+        0.006,
+        0,
+        1,
+        unit="1/day",
+        mechanism="awareness",
+        source="Goodwill build-up per day at the reference budget share (8%); Nerlove-Arrow "
+        "stock model, rate assumed.",
+    )
+    awareness_decay_per_day: float = param(
+        0.004,
+        0,
+        1,
+        unit="1/day",
+        mechanism="awareness",
+        source="Goodwill decay: half-life ~170 working days, in the range of advertising "
+        "carry-over estimates (Leone 1995).",
+    )
+    knowledge_initial: float = param(
+        0.4,
+        0,
+        1,
+        unit="index",
+        mechanism="field_feedback",
+        source="Marketing's field knowledge at start (0 none, 1 complete).",
+    )
+    knowledge_decay_per_day: float = param(
+        0.004,
+        0,
+        1,
+        unit="1/day",
+        mechanism="field_feedback",
+        source="Market knowledge goes stale without feedback; half-life ~170 working days.",
+    )
+    knowledge_gain_per_day: float = param(
+        0.02,
+        0,
+        1,
+        unit="1/day",
+        mechanism="field_feedback",
+        source="Knowledge gain per day at full feedback flow; assumed.",
+    )
+    content_decay_per_day: float = param(
+        0.004,
+        0,
+        1,
+        unit="1/day",
+        mechanism="content_aging",
+        source="Content freshness half-life ~170 working days (content audits ~yearly).",
+    )
+    content_refresh_per_hour: float = param(
+        0.0015,
+        0,
+        1,
+        unit="1/h",
+        mechanism="content_aging",
+        source="Freshness restored per marketing hour of refresh; assumed.",
+    )
+    diy_quality_ratio: float = param(
+        0.85,
+        0.1,
+        2,
+        unit="ratio",
+        mechanism="collateral",
+        source="Mean quality of rep-made collateral relative to marketing's; assumed.",
+    )
+    diy_quality_sd: float = param(
+        0.25,
+        0,
+        1,
+        unit="quality",
+        mechanism="collateral",
+        source="Rep-made material is more variable: can be better or worse (DESIGN.md 6).",
+    )
+    collateral_win_effect: float = param(
+        0.8,
+        0,
+        5,
+        unit="",
+        mechanism="collateral",
+        source="Relative change in win chance per unit collateral quality; assumed.",
+    )
+    awareness_win_effect: float = param(
+        0.3,
+        0,
+        5,
+        unit="",
+        mechanism="awareness",
+        source="Relative change in win chance per unit awareness above 0.5; assumed.",
+    )
+    campaign_hours_scale: float = param(
+        20.0,
+        0.1,
+        1e5,
+        unit="h/day",
+        mechanism="awareness",
+        source="Marketing campaign hours a day at which spend reaches 63% of its potential "
+        "(1 - exp(-h/scale)); assumed for a 6-marketer team.",
+    )
+    cherry_pick_neglect: float = param(
+        0.3,
+        0,
+        1,
+        unit="probability",
+        mechanism="cherry_picking",
+        source="Chance a fully distrustful rep of average ego never touches a marketing lead.",
+    )
+    rep_judgement_sd: float = param(
+        0.15,
+        0,
+        1,
+        unit="fit units",
+        mechanism="lead_scoring",
+        source="Noise in a rep's own judgement of a lead's fit on review; assumed.",
+    )
+    skill_sd: float = param(
+        0.15,
+        0,
+        1,
+        unit="",
+        mechanism="",
+        source="Spread of reps' closing skill and marketers' lead-generation skill multipliers "
+        "around 1; assumed.",
+    )
