@@ -1,0 +1,177 @@
+"""Follow-up: reps call their queued leads, turn some into SQLs, prospect, and let others go stale.
+
+A handed-over lead is a race against its attention window, so how fast and in what order a rep
+works the queue decides most of what marketing's leads become. Own prospects compete for the same
+calls, which is why inbound work, prospecting and expiry sit together.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model.arrays import rank_within
+from sim.model.demand import deal_terms
+from sim.model.hours import spend
+from sim.model.leads import Source, Stage
+from sim.model.randomness import (
+    STREAM_PROSPECTS,
+    attempt_times,
+    attempt_uniform,
+    beta_from_uniform,
+    poisson_from_uniforms,
+)
+
+if TYPE_CHECKING:
+    from sim.model.model import SalesMarketingModel
+
+
+def work_leads(model: SalesMarketingModel) -> None:
+    """Reps answer handed-over leads as they come (SLA leads first), then call own prospects.
+
+    Inbound leads are worked through in order of availability at the pace the rep's free
+    hours allow; own prospects fill whatever capacity is left. A cherry-picking rep has
+    already pushed marketing's leads back (see `routing.cherry_pick`).
+    """
+    leads = model.leads
+    q = model.queue_idx
+    q = q[leads.available_hour[q] < model.day_end]
+    if len(q) == 0:
+        return
+    inbound = leads.source[q] == Source.MARKETING
+    capacity = np.floor(model.reps.hours / model.p.levers.attempt_hours + 1e-9).astype(np.int64)
+    calls, when = _schedule_inbound(model, q[inbound], capacity)
+    capacity -= np.bincount(leads.owner[calls], minlength=model.reps.size)
+    prospects = _schedule_prospects(model, q[~inbound], capacity)
+    when = np.concatenate([when, np.maximum(leads.available_hour[prospects], model.day_start)])
+    _attempt(model, np.concatenate([calls, prospects]), when)
+
+
+def _schedule_inbound(
+    model: SalesMarketingModel, q: np.ndarray, capacity: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which handed-over leads each rep calls today, and when, at the pace free hours allow."""
+    leads, reps, lv = model.leads, model.reps, model.p.levers
+    owner = leads.owner[q]
+    available = leads.available_hour[q]
+    order = np.lexsort((available, owner))
+    q, owner, available = q[order], owner[order], available[order]
+    rank = rank_within(owner)
+    chosen = rank < capacity[owner]
+    q, owner, available, rank = q[chosen], owner[chosen], available[chosen], rank[chosen]
+    pace = lv.attempt_hours * model.hours_per_day / np.maximum(reps.hours, lv.attempt_hours)
+    start = attempt_times(owner, available, rank, pace[owner], model.day_start)
+    today = start < model.day_end
+    return q[today], start[today]
+
+
+def _schedule_prospects(model: SalesMarketingModel, q: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """Own prospects called with the capacity left (no attention window: timing is moot)."""
+    owner = model.leads.owner[q]
+    order = np.argsort(owner, kind="stable")
+    q, owner = q[order], owner[order]
+    return q[rank_within(owner) < capacity[owner]]
+
+
+def _attempt(model: SalesMarketingModel, idx: np.ndarray, when: np.ndarray) -> None:
+    leads, lv, mk = model.leads, model.p.levers, model.p.market
+    first = np.isnan(leads.first_attempt_hour[idx])
+    leads.first_attempt_hour[idx[first]] = when[first]
+    attempts = leads.attempts[idx] + 1
+    leads.attempts[idx] = attempts
+    owner = leads.owner[idx]
+    spend(model, model.reps, np.bincount(owner, minlength=model.reps.size) * lv.attempt_hours)
+    model.count("selling_hours", len(idx) * lv.attempt_hours)
+    model.count("attempts", len(idx))
+    marketing = leads.source[idx] == Source.MARKETING
+    reach = np.where(marketing, mk.reach_per_attempt, mk.outbound_reach_per_attempt)
+    u = attempt_uniform(leads.u_reach[idx], attempts)
+    reached = (when < leads.window_end_hour[idx]) & (u < reach)
+    qualified = reached & (leads.u_qualify[idx] < leads.fit[idx])
+    max_attempts = lv.follow_up_attempts if model.p.mechanisms.follow_up else 1
+    missed = ~reached
+    gave_up = missed & (attempts >= max_attempts)
+    retry = missed & ~gave_up
+    leads.stage[idx[qualified]] = Stage.SQL
+    leads.stage[idx[reached & ~qualified]] = Stage.DISQUALIFIED
+    leads.stage[idx[gave_up]] = Stage.UNRESPONSIVE
+    leads.available_hour[idx[retry]] = when[retry] + lv.retry_interval_hours
+    model.opp_idx = np.concatenate([model.opp_idx, idx[qualified]])
+    model.queue_idx = model.queue_idx[leads.stage[model.queue_idx] == Stage.QUEUED]
+    _record_attempts(model, idx, owner, when, first & marketing, reached & marketing, qualified, marketing)
+
+
+def _record_attempts(model, idx, owner, when, first_inbound, reached_inbound, qualified, marketing):
+    leads, size = model.leads, model.reps.size
+    qualified_inbound = qualified & marketing
+    # SALs and SQLs count in the period their MQL was handed over (its cohort), so each
+    # period's MQL->SAL and SAL->SQL are true shares of that period's MQLs.
+    model.count_cohort("sals", leads.routed_day[idx[reached_inbound]])
+    model.count_cohort("sqls", leads.routed_day[idx[qualified_inbound]])
+    model.count("sourced_sqls", np.count_nonzero(qualified) - np.count_nonzero(qualified_inbound))
+    n_first = np.count_nonzero(first_inbound)
+    model.count("first_contacts", n_first)
+    model.rep_successes += np.bincount(owner[qualified_inbound], minlength=size)
+    model.rep_failures += np.bincount(owner[reached_inbound & ~qualified], minlength=size)
+    if n_first:
+        expectation = model.p.levers.sla_first_contact_hours or model.hours_per_day
+        first = idx[first_inbound]
+        n_prompt = np.count_nonzero(when[first_inbound] - leads.created_hour[first] <= expectation)
+        model.marketing_successes += n_prompt
+        model.marketing_failures += n_first - n_prompt
+
+
+def prospect(model: SalesMarketingModel) -> None:
+    """Reps spend hours left over on finding their own prospects (capped by a day's queue)."""
+    leads, reps, mk, lv = model.leads, model.reps, model.p.market, model.p.levers
+    q = model.queue_idx
+    own = np.bincount(leads.owner[q[leads.source[q] == Source.SALES]], minlength=reps.size)
+    room = np.maximum(0, int(model.hours_per_day / lv.attempt_hours) - own)
+    # Fixed layout: rep r's i-th prospect of the day always gets slot (i, r) of the day's
+    # stream, whatever other reps found, so prospects line up across scenarios.
+    rng = model.stream(STREAM_PROSPECTS, model.day)
+    expected = np.maximum(reps.hours, 0.0) * mk.prospects_per_hour
+    found = np.minimum(poisson_from_uniforms(rng.random(reps.size), expected), room)
+    model.count("selling_hours", reps.hours.sum())
+    reps.hours = np.zeros(reps.size)
+    n = int(found.sum())
+    if n == 0:
+        return
+    slots = rng.random((int(found.max()), reps.size, 8))
+    taken = np.arange(slots.shape[0])[:, None] < found[None, :]
+    rows = slots.transpose(1, 0, 2)[taken.T]  # rep-major: rep 0's prospects first
+    owner = np.repeat(np.arange(reps.size), found)
+    idx = model.leads.add(
+        n,
+        created_hour=model.day_end,
+        available_hour=model.day_end,
+        fit=beta_from_uniform(rows[:, 0], mk.prospect_fit_mean, mk.inquiry_fit_concentration),
+        u_reach=rows[:, 1],
+        u_qualify=rows[:, 2],
+        u_win=rows[:, 3],
+        u_library=rows[:, 4],
+        u_diy=rows[:, 7],
+        source=Source.SALES,
+        stage=Stage.QUEUED,
+        owner=owner,
+        routed_day=model.day,
+        **deal_terms(mk, rows[:, 5:7]),
+    )
+    model.queue_idx = np.concatenate([model.queue_idx, idx])
+    model.count("prospects", n)
+
+
+def expire_leads(model: SalesMarketingModel) -> None:
+    """Leads nobody contacted within the shelf life leak (own prospects are just dropped)."""
+    leads = model.leads
+    q = model.queue_idx
+    stale = (leads.attempts[q] == 0) & (
+        model.day - leads.routed_day[q] >= model.p.levers.lead_shelf_life_days
+    )
+    expired = q[stale]
+    leads.stage[expired] = Stage.LEAKED
+    leaked = np.count_nonzero(leads.source[expired] == Source.MARKETING)
+    model.count("leaked", leaked)
+    model.marketing_failures += leaked  # marketing sees its leads left to rot
+    model.queue_idx = q[~stale]

@@ -1,0 +1,101 @@
+"""Random numbers that line up across scenarios: streams, and draws by inversion.
+
+Scenarios are compared with common random numbers, so a lead must see the same uniforms in every
+scenario and a changed rate must move a count, not reshuffle it. Hence one Philox stream per
+purpose and day (the stream numbers below), and counts and shapes drawn by inverting a CDF at a
+single uniform rather than by the generator's own samplers, whose use of uniforms varies.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from scipy.special import betaincinv, gammaln
+
+STREAM_ARRIVALS, STREAM_DEALS, STREAM_PROSPECTS, STREAM_BEHAVIOUR, STREAM_POPULATION = range(5)
+
+
+def attempt_uniform(u: np.ndarray, attempt: np.ndarray) -> np.ndarray:
+    """The k-th attempt's uniform of a lead: its own uniform and k mixed by splitmix64.
+
+    Deterministic per lead and attempt (common random numbers across scenarios), and attempts
+    are independent of one another, unlike a fixed shift of one uniform.
+    """
+    x = (u * 2.0**53).astype(np.uint64) ^ (attempt.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    x = x ^ (x >> np.uint64(31))
+    return (x >> np.uint64(11)).astype(np.float64) / 2.0**53
+
+
+def poisson_from_uniform(u: float, expected: float) -> int:
+    """Poisson count by inversion, so one uniform decides it: a larger mean never gives fewer."""
+    if expected <= 0:
+        return 0
+    cdf = _poisson_cdf(float(expected))
+    return int(np.searchsorted(cdf, u * cdf[-1], side="left"))  # terms below u * total
+
+
+@functools.lru_cache(maxsize=16)
+def _poisson_cdf(expected: float) -> np.ndarray:
+    """The truncated Poisson CDF of one mean (cached: a constant rate reuses it every day)."""
+    k, log_factorial = _poisson_terms(_poisson_top(expected))
+    cdf = np.cumsum(np.exp(k * np.log(expected) - expected - log_factorial))
+    cdf.flags.writeable = False
+    return cdf
+
+
+def poisson_from_uniforms(u: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """Poisson counts by inversion, element by element (see `poisson_from_uniform`).
+
+    Each count is the number of terms of the truncated CDF below u times its last term; all
+    rows are truncated at the same length, set by the largest mean. Zero means give zero.
+    """
+    expected = np.asarray(expected, dtype=float)
+    out = np.zeros(len(expected), dtype=np.int64)
+    largest = expected.max() if len(expected) else 0.0
+    if largest <= 0:
+        return out
+    k, log_factorial = _poisson_terms(_poisson_top(largest))
+    rows = np.flatnonzero(expected > 0)
+    mean = expected[rows, None]
+    cdf = np.cumsum(np.exp(k * np.log(mean) - mean - log_factorial), axis=1)
+    out[rows] = np.add.reduce(cdf < u[rows, None] * cdf[:, -1:], axis=1)
+    return out
+
+
+def _poisson_top(largest_mean: float) -> int:
+    """Terms kept in the CDF: 12 standard deviations (plus 12) past the largest mean."""
+    return int(largest_mean + 12 * np.sqrt(largest_mean) + 12)
+
+
+@functools.lru_cache(maxsize=256)
+def _poisson_terms(top: int) -> tuple[np.ndarray, np.ndarray]:
+    """The counts 0..top-1 and their log(k!), the fixed part of every Poisson CDF truncated at `top` terms."""
+    k = np.arange(top)
+    return k, gammaln(k + 1)
+
+
+def attempt_times(
+    owner: np.ndarray, available: np.ndarray, rank: np.ndarray, pace: np.ndarray, day_start: float
+) -> np.ndarray:
+    """When each rep makes each attempt, working through a sorted queue at a given pace.
+
+    The k-th attempt starts at max(its lead's availability, end of the previous attempt). The
+    recursion unrolls to start_k = k*pace + max(day_start, max_{j<=k}(available_j - j*pace)), a
+    cumulative maximum that runs per rep by offsetting each rep's values into its own band.
+    """
+    if len(owner) == 0:
+        return np.zeros(0)
+    slack = np.maximum(available - rank * pace, day_start) - day_start
+    band = 1e7 * owner  # every rep's values sit in a band above the previous rep's
+    running = np.maximum.accumulate(np.minimum(slack, 5e6) + band) - band
+    # The banded cumulative maximum costs a few ulps at 1e7: never start before the lead exists.
+    return np.maximum(day_start + running + rank * pace, available)
+
+
+def beta_from_uniform(u: np.ndarray, mean: float, concentration: float) -> np.ndarray:
+    """Beta(mean, concentration) by inversion, so a lead's fit uses exactly one uniform."""
+    mean = min(max(mean, 1e-9), 1 - 1e-9)  # a mean of exactly 0 or 1 has no Beta distribution
+    return betaincinv(mean * concentration, (1 - mean) * concentration, u)
