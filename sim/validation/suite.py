@@ -173,6 +173,7 @@ def run_suite(
 def _run(
     todo: list[RunSpec], store: ResultStore, executor: Executor | None, workers: int | None, progress: bool
 ) -> list[str]:
+    """Every run of the suite through the runner's shared loop; a pool made here is shut down here."""
     own = executor is None
     executor = executor or default_executor(workers)
     try:
