@@ -15,6 +15,7 @@ the mapping's working day), the model's lead clock.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.calibration.errors import input_error, reraised_as
 from sim.calibration.observed import (
     WORKING_DAYS_PER_MONTH,
     Z95,
@@ -33,7 +35,7 @@ from sim.calibration.observed import (
     volume_moment,
 )
 from sim.model.params import ParameterError, suggest
-from sim.model.scenario import ScenarioError, _label, _read_toml, scenario_error
+from sim.model.scenario import _label, _read_toml
 
 STAGES: dict[str, int] = {"inquiry": 0, "mql": 1, "sal": 2, "sql": 3, "opportunity": 4, "won": 5, "lost": 5}
 SOURCES: tuple[str, ...] = ("marketing", "sales")
@@ -48,6 +50,9 @@ ISO = "ISO8601"
 
 class CrmError(ParameterError):
     """A CRM export or mapping that cannot be used; one line naming file, row, column, allowed."""
+
+
+_error = functools.partial(input_error, cls=CrmError)
 
 
 @dataclass(frozen=True)
@@ -79,10 +84,8 @@ def load_mapping(path: str | Path) -> Mapping:
     where = _label(path)
     if not path.is_file():
         raise _error(where, None, "file not found", "an existing mapping .toml (see examples/crm/)")
-    try:
+    with reraised_as(CrmError):
         doc = _read_toml(path)
-    except ScenarioError as err:
-        raise CrmError(str(err)) from None
     for key in doc:
         if key not in MAPPING_KEYS:
             raise _error(where, key, f"unknown key{suggest(key, MAPPING_KEYS)}", ", ".join(MAPPING_KEYS))
@@ -96,10 +99,6 @@ def load_mapping(path: str | Path) -> Mapping:
     won = _won_values(where, doc.get("won_values", {}))
     hours = _working_hours(where, doc.get("working_hours", {}))
     return Mapping(str(doc.get("name", path.stem)), columns, fmt, stages, sources, *won, **hours)
-
-
-def _error(where: str, key: str | None, problem: str, allowed: str) -> CrmError:
-    return CrmError(str(scenario_error(where, key, problem, allowed)))
 
 
 def _str_table(where: str, name: str, table: Any, keys: tuple[str, ...]) -> dict[str, str]:

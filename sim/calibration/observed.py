@@ -23,14 +23,16 @@ File format (every table and key optional unless said; `docs/CALIBRATION.md` has
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.model.params import ParameterError, suggest
-from sim.model.scenario import ScenarioError, _checked, _label, _read_toml, scenario_error
+from sim.calibration.errors import input_error, reraised_as
+from sim.model.params import ParameterError, parameter_fields, suggest
+from sim.model.scenario import _checked, _label, _read_toml
 
 WORKING_DAYS_PER_MONTH = 250 / 12  # the model's year is 250 working days (sim.model.model)
 DEFAULT_MONTHS_OBSERVED = 12.0
@@ -59,6 +61,9 @@ DIRECT: dict[str, str] = {"average_deal_size": "deal_value_mean", "sales_cycle_d
 
 class ObservedError(ParameterError):
     """Observed figures that cannot be used; the message is one line: where, key, problem, allowed."""
+
+
+_error = functools.partial(input_error, cls=ObservedError)
 
 
 @dataclass(frozen=True)
@@ -188,10 +193,8 @@ def load_observed(path: str | Path) -> Observed:
     where = _label(path)
     if not path.is_file():
         raise _error(where, None, "file not found", "an existing .toml file of observed figures")
-    try:
+    with reraised_as(ObservedError):
         doc = _read_toml(path)
-    except ScenarioError as err:
-        raise ObservedError(str(err)) from None
     _check_keys(where, doc)
     months = _number(where, "months_observed", doc.get("months_observed", DEFAULT_MONTHS_OBSERVED), 0.1, 1200)
     tables = {t: _table(where, t, doc.get(t, {})) for t in TABLES}
@@ -214,10 +217,6 @@ def load_observed(path: str | Path) -> Observed:
     )
 
 
-def _error(where: str, key: str | None, problem: str, allowed: str) -> ObservedError:
-    return ObservedError(str(scenario_error(where, key, problem, allowed)))
-
-
 def _check_keys(where: str, doc: dict[str, Any]) -> None:
     for key, value in doc.items():
         if key not in TOP_LEVEL_KEYS:
@@ -229,13 +228,28 @@ def _check_keys(where: str, doc: dict[str, Any]) -> None:
             raise _error(where, key, f"must be a table [{key}]", f"a [{key}] section")
 
 
-# Allowed ranges of each figure: (low, high, what it is).
+def _parameter_range(name: str) -> tuple[float, float]:
+    """(low, high) of a model parameter, from its `param()` metadata in `sim.model.params`.
+
+    A figure that becomes a parameter value must be allowed exactly what the parameter allows:
+    a wider range would pass here and fail later inside the fit, a narrower one would reject a
+    company the model can represent.
+    """
+    meta = parameter_fields()[name][1].metadata
+    return meta["low"], meta["high"]
+
+
+# Allowed ranges of each figure: (low, high, what it is). Figures that set a parameter (the team,
+# the revenue target, the deal terms through DIRECT) take its range; the others are no parameter.
 RANGES: dict[str, tuple[float, float, str]] = {
-    "n_reps": (0, 5000, "a whole number of people"),
-    "n_marketers": (0, 1500, "a whole number of people"),
-    "n_hybrid": (0, 500, "a whole number of people"),
+    "n_reps": (*_parameter_range("n_reps"), "a whole number of people"),
+    "n_marketers": (*_parameter_range("n_marketers"), "a whole number of people"),
+    "n_hybrid": (*_parameter_range("n_hybrid"), "a whole number of people"),
+    # Not a parameter: it becomes marketing_budget_share, a share of the revenue target, only
+    # once the base scenario is known (resolve_known); here it is just a non-negative amount.
     "budget_per_year": (0, 1e12, "currency a year"),
-    "revenue_target_per_year": (1e5, 1e10, "currency a year"),
+    "revenue_target_per_year": (*_parameter_range("revenue_target_per_year"), "currency a year"),
+    # Funnel figures are moments the model produces, not parameters: plausible bounds of a company.
     "inquiries_per_month": (0.01, 1e7, "leads a month"),
     "mqls_per_month": (0.01, 1e7, "leads a month"),
     "mql_to_sal": (0, 1, "a share"),
@@ -243,8 +257,8 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "sql_to_won": (0, 1, "a share"),
     "win_rate": (0, 1, "a share"),
     "median_response_hours": (0, 2000, "working hours"),
-    "average_deal_size": (1, 1e8, "currency"),
-    "sales_cycle_days": (1, 500, "working days"),
+    "average_deal_size": (*_parameter_range(DIRECT["average_deal_size"]), "currency"),
+    "sales_cycle_days": (*_parameter_range(DIRECT["sales_cycle_days"]), "working days"),
 }
 
 
@@ -292,10 +306,8 @@ def _known_values(where: str, tables: dict[str, dict[str, float]], known: dict[s
     if "budget_per_year" in marketing:
         values["marketing_budget_per_year"] = marketing["budget_per_year"]  # resolved against the base
     for key, value in known.items():
-        try:
+        with reraised_as(ObservedError):
             values[key] = _checked(where, "known", key, value)  # name and value, as in a scenario file
-        except ScenarioError as err:
-            raise ObservedError(str(err)) from None
     return values
 
 

@@ -12,19 +12,31 @@ Examples::
     python run.py calibrate examples/crm/hubspot_export.csv --mapping examples/crm/hubspot_mapping.toml
     python run.py calibrate my_client.toml --scenario segregated --set n_reps=12 --json
 
-As in `sim.cli.main`: every input (the figures, the whole export, the base scenario, the options) is
-checked before anything runs; bad input raises ParameterError (one `error:` line naming file,
-row and column or key, exit code 2) and nothing is written.
+As in every command (`sim.cli.common`): every input (the figures, the whole export, the base
+scenario, the options) is checked before anything runs; bad input raises ParameterError (one
+`error:` line naming file, row and column or key, exit code 2) and nothing is written.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.cli.common import (
+    EXIT_OK,
+    add_days_option,
+    add_out_option,
+    add_output_options,
+    add_replications_option,
+    add_seed_option,
+    add_workers_option,
+    align,
+    check_options,
+    command_line,
+    parse_set,
+)
 from sim.model.params import ParameterError
 
 if TYPE_CHECKING:
@@ -59,20 +71,14 @@ def register_calibrate(subparsers: Any) -> None:
     p.add_argument(
         "--set", action="append", metavar="KEY=VALUE", help="a known parameter value, not fitted (repeatable)"
     )
-    p.add_argument(
-        "-n",
-        "--replications",
-        type=int,
+    add_replications_option(
+        p,
         default=DEFAULT_REPLICATIONS,
         help="replications per parameter point, same seeds at every point (default: %(default)s)",
     )
-    p.add_argument(
-        "--days", type=int, default=DEFAULT_DAYS, help="working days per run (default: %(default)s)"
-    )
-    p.add_argument("--seed", type=int, help="root seed (default: drawn at random, printed and recorded)")
-    p.add_argument(
-        "--workers", type=int, help="worker processes (default: all cores; 1 runs in this process)"
-    )
+    add_days_option(p, default=DEFAULT_DAYS)
+    add_seed_option(p)
+    add_workers_option(p)
     p.add_argument(
         "--max-evals",
         type=int,
@@ -85,34 +91,22 @@ def register_calibrate(subparsers: Any) -> None:
         default=DEFAULT_STARTS,
         help="Sobol' start points (default: %(default)s; 0: none)",
     )
-    p.add_argument(
-        "--out", type=Path, help="folder in which the results folder is created (default: results/)"
-    )
-    output = p.add_mutually_exclusive_group()
-    output.add_argument("--json", action="store_true", help="print one JSON object only")
-    output.add_argument("--quiet", action="store_true", help="print only the results folder")
+    add_out_option(p)
+    add_output_options(p)
     p.set_defaults(handler=handle_calibrate)
 
 
 # ---------------------------------------------------------------------- checks
 def check_calibrate_args(args: argparse.Namespace) -> None:
     """Raise ParameterError (one line: option, problem, allowed) before anything is read or run."""
-    from sim.api import MAX_SEED
-
     if not 1 <= args.replications <= MAX_REPLICATIONS:
         raise ParameterError(f"-n/--replications: got {args.replications}; allowed: 1 to {MAX_REPLICATIONS}")
-    if args.days < 1:
-        raise ParameterError(f"--days: got {args.days}; allowed: a whole number >= 1")
-    if args.seed is not None and not 0 <= args.seed < MAX_SEED:
-        raise ParameterError(f"--seed: got {args.seed}; allowed: a whole number from 0 to 2**63 - 1")
-    if args.workers is not None and args.workers < 1:
-        raise ParameterError(f"--workers: got {args.workers}; allowed: a whole number >= 1")
+    check_options(args, "days", "seed", "workers")
     if not 1 <= args.max_evals <= MAX_EVALS_LIMIT:
         raise ParameterError(f"--max-evals: got {args.max_evals}; allowed: 1 to {MAX_EVALS_LIMIT}")
     if not 0 <= args.starts <= 1024:
         raise ParameterError(f"--starts: got {args.starts}; allowed: 0 to 1024")
-    if args.out is not None and args.out.exists() and not args.out.is_dir():
-        raise ParameterError(f"--out: {args.out}: is a file; allowed: a folder (created if missing)")
+    check_options(args, "out")
 
 
 def load_input(observed: Path, mapping: Path | None) -> Observed:
@@ -144,12 +138,11 @@ def load_input(observed: Path, mapping: Path | None) -> Observed:
 def handle_calibrate(args: argparse.Namespace) -> int:
     """Check everything, fit, write the folder and report."""
     from sim.api import draw_seed, resolve_scenario
-    from sim.cli import main as cli
 
     check_calibrate_args(args)
     observed = load_input(args.observed, args.mapping)
     base = resolve_scenario(args.scenario)
-    overrides = cli.parse_set(args.set)  # checked by calibrate() before any run
+    overrides = parse_set(args.set)  # checked by calibrate() before any run
     seed = draw_seed() if args.seed is None else args.seed
 
     from sim.calibration.fit import calibrate
@@ -170,21 +163,21 @@ def handle_calibrate(args: argparse.Namespace) -> int:
             on_run=bar.update,
         )
     folder = default_calibrate_dir(observed.name, seed, args.out or RESULTS_DIR)
-    write_calibration(result, folder, [Path(sys.argv[0]).name, *getattr(args, "argv", [])])
+    write_calibration(result, folder, command_line(args))
     if args.json:
         print(json.dumps(json_report(result, folder), allow_nan=False))
     elif args.quiet:
         print(folder)
     else:
         print(text_report(result, folder, seed_given=args.seed is not None))
-    return cli.EXIT_OK
+    return EXIT_OK
 
 
 def _progress(args: argparse.Namespace) -> Any:
-    from tqdm import tqdm
+    """The shared run counter; a calibration cannot know its total, the optimiser decides it."""
+    from sim.experiments.runner import progress_bar
 
-    show = not (args.json or args.quiet) and sys.stderr.isatty()
-    return tqdm(total=None, desc="calibrate runs", unit="run", disable=not show)
+    return progress_bar(None, not (args.json or args.quiet), desc="calibrate runs")
 
 
 # ---------------------------------------------------------------------- reports
@@ -194,11 +187,10 @@ def _g(value: float) -> str:
 
 def text_report(result: Calibration, folder: Path, seed_given: bool) -> str:
     """What a person reads: setup, fitted parameters with CIs, the fit table, warnings, files."""
-    from sim.cli import main as cli
     from sim.reporting.calibration import calibrated_name
 
     seed_note = "" if seed_given else f"  (drawn at random; repeat with --seed {result.root_seed})"
-    head = cli.align(
+    head = align(
         [
             ("Calibrated", f"{result.observed.name} ({result.observed.source}) on base {result.base.name!r}"),
             ("Runs", f"{len(result.seeds)} replications x {result.days} days; {result.runs} runs"),
@@ -223,7 +215,7 @@ def text_report(result: Calibration, folder: Path, seed_given: bool) -> str:
                 "yes" if row.overlap else "NO",
             )
         )
-    parts = [head, cli.align(params, right=(1, 3, 4), indent="  "), cli.align(fit, right=(3,), indent="  ")]
+    parts = [head, align(params, right=(1, 3, 4), indent="  "), align(fit, right=(3,), indent="  ")]
     warnings = _warnings(result)
     if warnings:
         parts.append("\n".join(f"Warning: {w}" for w in warnings))

@@ -10,10 +10,9 @@ Examples::
     python run.py compare segregated integrate_at_month_6 -n 20   # when does integrating pay back?
     python run.py compare defined aligned integrated --until-ci 5 --json
 
-The module follows `sim.cli.main`: `register_compare` adds the sub-parser, `handle_compare` checks all
-input before any work (bad input raises ParameterError: one `error:` line and exit code 2 from
-`sim.cli.main.main`, and no folder), and heavy modules are imported only after the checks. `sim.cli.main`
-is imported inside functions, because `sim.cli.main` imports this module to register it.
+As every command: `register_compare` adds the sub-parser, `handle_compare` checks all input before
+any work (bad input raises ParameterError: one `error:` line and exit code 2 from
+`sim.cli.common.run_handler`, and no folder), and heavy modules are imported only after the checks.
 """
 
 from __future__ import annotations
@@ -22,11 +21,26 @@ import argparse
 import json
 import os
 import re
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.cli.common import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    PROG,
+    add_days_option,
+    add_out_option,
+    add_output_options,
+    add_replications_option,
+    add_seed_option,
+    add_workers_option,
+    align,
+    check_options,
+    command_line,
+    fail,
+    run_handler,
+)
 from sim.model.params import ParameterError
 
 if TYPE_CHECKING:
@@ -57,23 +71,13 @@ def register_compare(subparsers: Any) -> None:
     p.add_argument(
         "scenarios", nargs="+", metavar="SCENARIO", help="two or more scenario names or .toml files"
     )
-    p.add_argument(
-        "-n",
-        "--replications",
-        type=int,
-        default=DEFAULT_REPLICATIONS,
-        help="paired replications per scenario (default: %(default)s)",
+    add_replications_option(
+        p, default=DEFAULT_REPLICATIONS, help="paired replications per scenario (default: %(default)s)"
     )
-    p.add_argument("--seed", type=int, help="root seed (default: drawn at random, printed and recorded)")
-    p.add_argument(
-        "--days", type=int, default=DEFAULT_DAYS, help="working days per run (default: %(default)s)"
-    )
-    p.add_argument(
-        "--workers", type=int, help="worker processes (default: all cores; 1 runs in this process)"
-    )
-    p.add_argument(
-        "--out", type=Path, help="folder in which the results folder is created (default: results/)"
-    )
+    add_seed_option(p)
+    add_days_option(p, default=DEFAULT_DAYS)
+    add_workers_option(p)
+    add_out_option(p)
     p.add_argument(
         "--until-ci",
         type=float,
@@ -81,17 +85,13 @@ def register_compare(subparsers: Any) -> None:
         help="add replications until every revenue difference's 95%% CI half-width is under PCT %% "
         "of the difference (at most 200 replications)",
     )
-    output = p.add_mutually_exclusive_group()
-    output.add_argument("--json", action="store_true", help="print one JSON object only")
-    output.add_argument("--quiet", action="store_true", help="print only the results folder")
+    add_output_options(p)
     p.set_defaults(handler=handle_compare)
 
 
 # ---------------------------------------------------------------------- checks
 def check_compare_args(args: argparse.Namespace) -> None:
     """Raise ParameterError (one line: option, problem, allowed) before anything is run or written."""
-    from sim.api import MAX_SEED
-
     if len(args.scenarios) < 2:
         raise ParameterError(
             f"scenarios: got {len(args.scenarios)}; allowed: two or more scenario names or .toml files"
@@ -101,16 +101,10 @@ def check_compare_args(args: argparse.Namespace) -> None:
             f"-n/--replications: got {args.replications}; allowed: 2 to {MAX_REPLICATIONS} "
             "(a paired interval needs at least two)"
         )
-    if args.seed is not None and not 0 <= args.seed < MAX_SEED:
-        raise ParameterError(f"--seed: got {args.seed}; allowed: a whole number from 0 to 2**63 - 1")
-    if args.days < 1:
-        raise ParameterError(f"--days: got {args.days}; allowed: a whole number >= 1")
-    if args.workers is not None and args.workers < 1:
-        raise ParameterError(f"--workers: got {args.workers}; allowed: a whole number >= 1")
+    check_options(args, "seed", "days", "workers")
     if args.until_ci is not None and not 0 < args.until_ci <= 100:
         raise ParameterError(f"--until-ci: got {args.until_ci:g}; allowed: a percentage above 0, up to 100")
-    if args.out is not None and args.out.exists() and not args.out.is_dir():
-        raise ParameterError(f"--out: {args.out}: is a file; allowed: a folder (created if missing)")
+    check_options(args, "out")
 
 
 def resolve_scenarios(names: Sequence[str]) -> list[Scenario]:
@@ -136,8 +130,6 @@ def default_compare_dir(names: Sequence[str], seed: int, base: Path) -> Path:
 # ---------------------------------------------------------------------- handler
 def handle_compare(args: argparse.Namespace) -> int:
     """Check everything, run, write the folder and report; exit 1 if any run failed."""
-    from sim.cli import main as cli
-
     check_compare_args(args)
     scenarios = resolve_scenarios(args.scenarios)
     from sim.api import draw_seed
@@ -159,8 +151,7 @@ def handle_compare(args: argparse.Namespace) -> int:
         until_ci=args.until_ci,
         progress=not (args.json or args.quiet),
     )
-    command = [Path(sys.argv[0]).name, *getattr(args, "argv", [])]
-    write_comparison(result, folder, command)
+    write_comparison(result, folder, command_line(args))
     if args.json:
         print(json.dumps(json_report(result), allow_nan=False))
     elif args.quiet:
@@ -168,8 +159,8 @@ def handle_compare(args: argparse.Namespace) -> int:
     else:
         print(text_report(result, seed_given=args.seed is not None))
     if result.failed:
-        return cli._fail(failure_message(result), cli.EXIT_FAILURE)
-    return cli.EXIT_OK
+        return fail(failure_message(result), EXIT_FAILURE)
+    return EXIT_OK
 
 
 def failure_message(result: Comparison) -> str:
@@ -208,7 +199,6 @@ def plain(text: str) -> str:
 
 def kpi_table(result: Comparison, kpis: Sequence[str] = TABLE_KPIS) -> str:
     """KPI means per scenario, then each scenario's difference to the baseline with its 95% CI."""
-    from sim.cli import main as cli
     from sim.reporting.report import fmt_uplift, fmt_value, fmt_with_ci, kpi_info
 
     base, others = result.names[0], result.names[1:]
@@ -232,17 +222,16 @@ def kpi_table(result: Comparison, kpis: Sequence[str] = TABLE_KPIS) -> str:
         ]
         uplift = [fmt_uplift(pairs.loc[others[0], "uplift"])] if len(others) == 1 else []
         rows.append((kpi_info(kpi).label, *means, *diffs, *uplift))
-    return cli.align(rows, right=tuple(range(1, len(rows[0]))), indent="  ")
+    return align(rows, right=tuple(range(1, len(rows[0]))), indent="  ")
 
 
 def text_report(result: Comparison, seed_given: bool) -> str:
     """What a person reads on the terminal: setup, the KPI table, the sentences, the folder."""
-    from sim.cli import main as cli
     from sim.reporting.report import horizon_words, payback_sentence, paybacks, revenue_sentence
 
     seed_note = "" if seed_given else f"  (drawn at random; repeat with --seed {result.root_seed})"
     names = f"{result.names[0]} (baseline) vs " + ", ".join(result.names[1:])
-    head = cli.align(
+    head = align(
         [
             ("Compared", names),
             ("Replications", f"{len(result.seeds)} paired, over {horizon_words(result.days)}"),
@@ -336,10 +325,8 @@ def headline(argv: Sequence[str] = ()) -> int:
     options in `argv` (e.g. `--out DIR`, `--workers 1`) override the defaults; `sim.cli.main.main`
     calls it with an empty list. Errors end like every command's: one `error:` line.
     """
-    from sim.cli import main as cli
-
     full = [*headline_argv(), *argv]
-    parser = argparse.ArgumentParser(prog="run.py")
+    parser = argparse.ArgumentParser(prog=PROG)
     register_compare(parser.add_subparsers())
     args = parser.parse_args(full)
     args.argv = full
@@ -351,11 +338,4 @@ def headline(argv: Sequence[str] = ()) -> int:
             "All commands: python run.py --help\n",
             flush=True,
         )
-    try:
-        return handle_compare(args)
-    except ParameterError as err:
-        return cli._fail(str(err), cli.EXIT_USAGE)
-    except OSError as err:
-        return cli._fail(f"{err.filename or 'file'}: {err.strerror or err}", cli.EXIT_FAILURE)
-    except KeyboardInterrupt:
-        return cli._fail("interrupted", 130)
+    return run_handler(handle_compare, args)

@@ -6,10 +6,11 @@ Examples::
     python run.py dashboard defined --compare integrated      # two structures side by side
     python run.py dashboard my_client.toml --seed 7 --port 9000
 
-Follows `sim.cli.main`: `register_dashboard` adds the sub-parser; `handle_dashboard` checks the scenario,
-seed, host and port before importing Solara (bad input is one `error:` line and exit code 2 from
-`sim.cli.main.main`). The dashboard's packages are the optional `dashboard` extra; without them the
-command says how to install them.
+As every command (`sim.cli.common`): `register_dashboard` adds the sub-parser; `handle_dashboard`
+checks the scenario, seed, host and port before importing Solara (bad input is one `error:` line
+and exit code 2). Its `--seed` is only the seed the page opens with, so it keeps its own check and
+wording (any whole number >= 0), not `sim.cli.common.check_options`. The dashboard's packages are
+the optional `dashboard` extra; without them the command says how to install them.
 
 The server is Solara's own (`solara run`), started in this process in production mode with
 telemetry and version checks off and no fallback CDN, so it makes no request to the internet.
@@ -20,10 +21,10 @@ from __future__ import annotations
 import argparse
 import os
 import socket
-import sys
 from pathlib import Path
 from typing import Any
 
+from sim.cli.common import EXIT_FAILURE, EXIT_OK, add_seed_option, fail
 from sim.model.params import ParameterError
 
 DEFAULT_HOST = "127.0.0.1"  # this machine only; --host 0.0.0.0 shares it on the network
@@ -53,7 +54,7 @@ def register_dashboard(subparsers: Any) -> None:
         help="scenario the page opens with: a name or a .toml file (default: segregated)",
     )
     p.add_argument("--compare", metavar="SCENARIO", help="a second scenario to run side by side, same seed")
-    p.add_argument("--seed", type=int, default=1, help="root seed the page opens with (default: %(default)s)")
+    add_seed_option(p, default=1, help="root seed the page opens with (default: %(default)s)")
     p.add_argument(
         "--port",
         type=int,
@@ -74,8 +75,7 @@ def handle_dashboard(args: argparse.Namespace) -> int:
     port = check_port(args.host, args.port)
     missing = missing_packages()
     if missing:
-        print(f"error: the dashboard needs {', '.join(missing)}; install: {INSTALL_HINT}", file=sys.stderr)
-        return 1
+        return fail(f"the dashboard needs {', '.join(missing)}; install: {INSTALL_HINT}", EXIT_FAILURE)
     os.environ.update({k: os.environ.get(k, v) for k, v in SERVER_ENV.items()})
     os.environ.update(  # read by sim.dashboard.app.initial_settings (ENV_SCENARIO, ENV_COMPARE, ENV_SEED)
         {
@@ -86,7 +86,7 @@ def handle_dashboard(args: argparse.Namespace) -> int:
     )
     print(f"Dashboard: {url(args.host, port)}  (Ctrl+C to stop)", flush=True)
     serve(args.host, port)
-    return 0
+    return EXIT_OK
 
 
 def _checked_scenario(name: str | None) -> str:

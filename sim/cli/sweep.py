@@ -14,18 +14,30 @@ Examples::
     python run.py sensitivity sobol_main_levers --dask-local 4
     python run.py sensitivity morris_all_levers --scheduler tcp://10.0.0.5:8786
 
-As in `sim.cli.main`: bad input raises ParameterError before anything runs (one `error:` line, exit
-code 2, no folder written), and heavy modules are imported only after the checks.
+As every command (`sim.cli.common`): bad input raises ParameterError before anything runs (one
+`error:` line, exit code 2, no folder written), and heavy modules are imported only after the checks.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.cli.common import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    add_days_option,
+    add_out_option,
+    add_output_options,
+    add_replications_option,
+    add_workers_option,
+    align,
+    check_options,
+    command_line,
+    fail,
+)
 from sim.model.params import ParameterError
 
 if TYPE_CHECKING:
@@ -34,6 +46,8 @@ if TYPE_CHECKING:
     from sim.experiments.sweep import SweepResult
 
 MAX_CHUNK_RUNS = 100_000
+MAX_REPLICATIONS = 500
+MAX_DASK_WORKERS = 1024
 SHOWN_POINTS = 8  # points listed on the terminal (all are in summary.csv)
 SHOWN_PARAMETERS = 4  # with more varied parameters the terminal shows indices or the CSV, not a table
 SENSITIVITY_DESIGNS: tuple[str, ...] = ("sobol", "morris")
@@ -69,18 +83,17 @@ def register_sensitivity(subparsers: Any) -> None:
 
 
 def _add_options(p: argparse.ArgumentParser) -> None:
+    """The options sweep and sensitivity share; --out and --resume, and the executors, exclude each other."""
     p.add_argument("spec", help="experiment name (a file in experiments/) or path to a .toml spec")
-    p.add_argument("--replications", type=int, metavar="N", help="override the spec's replications per point")
-    p.add_argument("--days", type=int, metavar="N", help="override the spec's working days per run")
+    add_replications_option(p, short=False, metavar="N", help="override the spec's replications per point")
+    add_days_option(p, metavar="N", help="override the spec's working days per run")
     place = p.add_mutually_exclusive_group()
-    place.add_argument(
-        "--out", type=Path, metavar="DIR", help="folder in which the sweep's folder is created"
-    )
+    add_out_option(place, metavar="DIR", help="folder in which the sweep's folder is created")
     place.add_argument(
         "--resume", type=Path, metavar="DIR", help="finish the sweep in DIR, skipping finished runs"
     )
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: all cores)")
+    add_workers_option(where, metavar="N", help="local worker processes (default: all cores)")
     where.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://HOST:8786")
     where.add_argument("--dask-local", type=int, metavar="N", help="start a local Dask cluster of N workers")
     p.add_argument(
@@ -89,31 +102,26 @@ def _add_options(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help="finished runs per chunk file written to disk (default: 50)",
     )
-    output = p.add_mutually_exclusive_group()
-    output.add_argument("--json", action="store_true", help="print one JSON object only")
-    output.add_argument("--quiet", action="store_true", help="print only the results folder")
+    add_output_options(p)
 
 
 # ---------------------------------------------------------------------- checks
-def check_options(args: argparse.Namespace) -> None:
+def check_sweep_args(args: argparse.Namespace) -> None:
     """Raise ParameterError (option, value, what is allowed) before anything runs or is written."""
-    checks = (
-        ("--replications", args.replications, 1, 500),
-        ("--days", args.days, 1, None),
-        ("--workers", args.workers, 1, None),
-        ("--dask-local", args.dask_local, 1, 1024),
-        ("--chunk-runs", args.chunk_runs, 1, MAX_CHUNK_RUNS),
-    )
-    for option, value, low, high in checks:
-        if value is not None and (value < low or (high is not None and value > high)):
-            allowed = f"a whole number from {low} to {high}" if high else f"a whole number >= {low}"
-            raise ParameterError(f"{option}: got {value}; allowed: {allowed}")
-    if args.out is not None and args.out.exists() and not args.out.is_dir():
-        raise ParameterError(f"--out: {args.out}: is a file; allowed: a folder (created if missing)")
+    _check_range("--replications", args.replications, MAX_REPLICATIONS)
+    check_options(args, "days", "workers")
+    _check_range("--dask-local", args.dask_local, MAX_DASK_WORKERS)
+    _check_range("--chunk-runs", args.chunk_runs, MAX_CHUNK_RUNS)
+    check_options(args, "out")
     if args.scheduler is not None:
         from sim.experiments.executors import check_address
 
         check_address(args.scheduler)
+
+
+def _check_range(option: str, value: int | None, high: int) -> None:
+    if value is not None and not 1 <= value <= high:
+        raise ParameterError(f"{option}: got {value}; allowed: a whole number from 1 to {high}")
 
 
 def load(args: argparse.Namespace, kind: str) -> Experiment:
@@ -141,9 +149,7 @@ def handle_sensitivity(args: argparse.Namespace) -> int:
 
 
 def _handle(args: argparse.Namespace, kind: str) -> int:
-    from sim.cli import main as cli
-
-    check_options(args)
+    check_sweep_args(args)
     experiment = load(args, kind)
     from sim.experiments.sweep import check_resume, default_sweep_dir
     from sim.output import RESULTS_DIR
@@ -158,8 +164,8 @@ def _handle(args: argparse.Namespace, kind: str) -> int:
         files += write_sensitivity(result, sensitivity)
     _report(args, result, files, sensitivity)
     if result.failed:
-        return cli._fail(failure_message(result), cli.EXIT_FAILURE)
-    return cli.EXIT_OK
+        return fail(failure_message(result), EXIT_FAILURE)
+    return EXIT_OK
 
 
 def _run(args: argparse.Namespace, experiment: Experiment, folder: Path) -> SweepResult:
@@ -168,7 +174,7 @@ def _run(args: argparse.Namespace, experiment: Experiment, folder: Path) -> Swee
     from sim.experiments.runner import CHUNK_RUNS
     from sim.experiments.sweep import run_sweep
 
-    command = [Path(sys.argv[0]).name, *getattr(args, "argv", [])]
+    command = command_line(args)
     quiet = args.json or args.quiet
     with open_executor(args.workers, args.scheduler, args.dask_local) as handle:
         if not quiet:
@@ -188,7 +194,6 @@ def _run(args: argparse.Namespace, experiment: Experiment, folder: Path) -> Swee
 
 
 def _plan(experiment: Experiment, folder: Path, executor: str, resume: bool) -> str:
-    from sim.cli import main as cli
     from sim.experiments.spec import intervention_note
 
     names = experiment.varied
@@ -207,7 +212,7 @@ def _plan(experiment: Experiment, folder: Path, executor: str, resume: bool) -> 
         ("Folder", f"{folder}{' (resuming)' if resume else ''}"),
     ]
     note = intervention_note(experiment)
-    text = cli.align(rows)
+    text = align(rows)
     return f"{text}\nNote: {note}" if note else text
 
 
@@ -308,8 +313,6 @@ def text_report(result: SweepResult, files: list[str], sensitivity: Sensitivity 
 
 
 def _best_points(result: SweepResult) -> str:
-    from sim.cli import main as cli
-
     kpi = result.experiment.kpis[0]
     design = result.summary[result.summary["part"] == "design"]
     top = design.sort_values(f"{kpi}_mean", ascending=False, kind="stable").head(SHOWN_POINTS)
@@ -318,12 +321,10 @@ def _best_points(result: SweepResult) -> str:
     for _, row in top.iterrows():
         rows.append((str(row["point"]), *(_cell(row[n]) for n in names), _with_ci(row, kpi)))
     shown = f"top {len(top)} of {len(design)}" if len(design) > len(top) else f"all {len(design)}"
-    return f"Design points by {kpi} ({shown}; all in summary.csv):\n" + cli.align(rows, indent="  ")
+    return f"Design points by {kpi} ({shown}; all in summary.csv):\n" + align(rows, indent="  ")
 
 
 def _tornado_text(result: SweepResult) -> str:
-    from sim.cli import main as cli
-
     kpi = result.experiment.kpis[0]
     table = result.tornado[result.tornado["kpi"] == kpi]
     rows = [("parameter", "low / high", f"change in {kpi} at low", "at high")]
@@ -337,14 +338,13 @@ def _tornado_text(result: SweepResult) -> str:
             )
         )
     base = _cell(table["base_mean"].iloc[0]) if not table.empty else "n/a"
-    return f"One at a time around {result.experiment.scenario.name} ({kpi} at base: {base}):\n" + cli.align(
+    return f"One at a time around {result.experiment.scenario.name} ({kpi} at base: {base}):\n" + align(
         rows, indent="  "
     )
 
 
 def sensitivity_text(sensitivity: Sensitivity) -> str:
     """Each KPI's parameters ranked by ST (Sobol') or mu* (Morris), with 95% CIs."""
-    from sim.cli import main as cli
     from sim.experiments.sensitivity import ranked
 
     parts = []
@@ -359,7 +359,7 @@ def sensitivity_text(sensitivity: Sensitivity) -> str:
             rows += [
                 (r.parameter, _pm(r.mu_star, r.mu_star_conf), _cell(r.sigma)) for r in table.itertuples()
             ]
-        parts.append(f"{sensitivity.method.capitalize()} indices of {kpi}:\n" + cli.align(rows, indent="  "))
+        parts.append(f"{sensitivity.method.capitalize()} indices of {kpi}:\n" + align(rows, indent="  "))
     for kpi, why in sensitivity.skipped.items():
         parts.append(f"No indices for {kpi}: {why}.")
     return "\n\n".join(parts)

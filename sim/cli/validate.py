@@ -8,8 +8,7 @@ value with its 95% CI, pass or FAIL) and writes `results/validate-<UTC stamp>-se
 `validation.csv`, `metadata.json` and plots. Exit code 0 when every check passes, 1 when any
 fails, 2 on bad input (one `error:` line, nothing written).
 
-Like `sim.cli.compare`, it checks all input before importing the model, and imports `sim.cli.main`
-inside functions (sim.cli.main imports this module to register it).
+Like every command (`sim.cli.common`), it checks all input before importing the model.
 """
 
 from __future__ import annotations
@@ -17,11 +16,20 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.model.params import ParameterError
+from sim.cli.common import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    add_out_option,
+    add_output_options,
+    add_seed_option,
+    add_workers_option,
+    align,
+    check_options,
+    command_line,
+)
 
 if TYPE_CHECKING:
     from sim.validation.core import Row
@@ -46,18 +54,13 @@ def register_validate(subparsers: Any) -> None:
     p.add_argument(
         "--quick", action="store_true", help="reduced replications and days (about a minute on 2 cores)"
     )
-    p.add_argument(
-        "--seed",
-        type=int,
+    add_seed_option(
+        p,
         default=DEFAULT_SEED,
         help="root seed of every replication (default: %(default)s, so results repeat)",
     )
-    p.add_argument(
-        "--workers", type=int, help="worker processes (default: all cores; 1 runs in this process)"
-    )
-    p.add_argument(
-        "--out", type=Path, help="folder in which the results folder is created (default: results/)"
-    )
+    add_workers_option(p)
+    add_out_option(p)
     p.add_argument(
         "--pattern",
         action="append",
@@ -65,22 +68,13 @@ def register_validate(subparsers: Any) -> None:
         metavar="NAME",
         help=f"run only this pattern (repeatable): {', '.join(PATTERN_NAMES)}",
     )
-    output = p.add_mutually_exclusive_group()
-    output.add_argument("--json", action="store_true", help="print one JSON object only")
-    output.add_argument("--quiet", action="store_true", help="print only the results folder")
+    add_output_options(p)
     p.set_defaults(handler=handle_validate)
 
 
 def check_validate_args(args: argparse.Namespace) -> None:
     """Raise ParameterError (one line: option, problem, allowed) before anything is run or written."""
-    from sim.api import MAX_SEED
-
-    if not 0 <= args.seed < MAX_SEED:
-        raise ParameterError(f"--seed: got {args.seed}; allowed: a whole number from 0 to 2**63 - 1")
-    if args.workers is not None and args.workers < 1:
-        raise ParameterError(f"--workers: got {args.workers}; allowed: a whole number >= 1")
-    if args.out is not None and args.out.exists() and not args.out.is_dir():
-        raise ParameterError(f"--out: {args.out}: is a file; allowed: a folder (created if missing)")
+    check_options(args, "seed", "workers", "out")
 
 
 def default_validate_dir(seed: int, base: Path) -> Path:
@@ -92,8 +86,6 @@ def default_validate_dir(seed: int, base: Path) -> Path:
 
 def handle_validate(args: argparse.Namespace) -> int:
     """Check the input, run the suite, print the table; exit 1 if any check failed."""
-    from sim.cli import main as cli
-
     check_validate_args(args)
     from sim.output import RESULTS_DIR
     from sim.validation.suite import run_suite
@@ -106,7 +98,7 @@ def handle_validate(args: argparse.Namespace) -> int:
         folder=folder,
         patterns=args.pattern,
         progress=not (args.json or args.quiet),
-        command=[Path(sys.argv[0]).name, *getattr(args, "argv", [])],
+        command=command_line(args),
     )
     if args.json:
         print(json.dumps(json_report(result), allow_nan=False))
@@ -114,7 +106,7 @@ def handle_validate(args: argparse.Namespace) -> int:
         print(folder)
     else:
         print(text_report(result))
-    return cli.EXIT_OK if result.all_passed else cli.EXIT_FAILURE
+    return EXIT_OK if result.all_passed else EXIT_FAILURE
 
 
 # ---------------------------------------------------------------------- output
@@ -140,8 +132,6 @@ def value_with_ci(row: Row) -> str:
 
 def text_report(result: SuiteResult) -> str:
     """The table a person reads, then a one-line verdict and the folder."""
-    from sim.cli import main as cli
-
     header = ("pattern", "check", "source", "target", "model value [95% CI]", "result")
     rows = [header] + [
         (r.pattern, r.check, r.source, r.target, value_with_ci(r), r.status) for r in result.rows
@@ -152,7 +142,7 @@ def text_report(result: SuiteResult) -> str:
     lines = [
         f"Validation ({size}, root seed {result.seed}, {result.runs} runs, {result.seconds:.0f} s)",
         "",
-        cli.align(rows, indent="  "),
+        align(rows, indent="  "),
         "",
         f"{passed} of {len(checks)} checks passed" + ("." if passed == len(checks) else "; failed:"),
     ]

@@ -7,7 +7,6 @@ the report and the headline job are built on it.
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from collections.abc import Sequence
 from concurrent.futures import Executor
@@ -20,11 +19,10 @@ import pandas as pd
 from sim.experiments import stats
 from sim.experiments.runner import (
     ResultStore,
-    RunOutcome,
     RunSpec,
     default_executor,
     replication_seeds,
-    run_batch,
+    run_collecting_failures,
 )
 from sim.model.metrics import KPI_COLUMNS
 from sim.model.params import ParameterError
@@ -146,26 +144,10 @@ def specs_for(
 
 
 def _run(scenarios, n, seed, days, period, store, executor, progress) -> list[str]:
+    """Run the comparison's missing runs; every failed run id, of this call or an earlier one."""
     specs = specs_for(scenarios, n, seed, days, period)
-    todo = len(specs) - len(store.finished_ids() & {s.run_id for s in specs})
-    bar = _progress_bar(todo, progress)
-    failed: list[str] = []
-
-    def done(outcome: RunOutcome) -> None:
-        if outcome.error is not None:
-            failed.append(outcome.spec.run_id)
-        bar.update(1)
-
-    workers = getattr(executor, "_max_workers", 1)
-    run_batch(specs, store, executor, in_flight=2 * workers, on_done=done)
-    bar.close()
+    failed = run_collecting_failures(specs, store, executor, progress=progress)
     return sorted(set(failed) | (store.failed_ids() & {s.run_id for s in specs}))
-
-
-def _progress_bar(total: int, progress: bool):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc="runs", unit="run", disable=not (progress and sys.stderr.isatty()))
 
 
 def _replications_for_ci(runs: pd.DataFrame, scenarios: list[Scenario], pct: float, n: int) -> int:

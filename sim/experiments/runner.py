@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
@@ -292,3 +293,61 @@ def _outcome(future: Future, spec: RunSpec) -> RunOutcome:
 
 def _worker_died(future: Future) -> bool:
     return future.exception() is not None
+
+
+def progress_bar(total: int | None, show: bool, desc: str = "runs") -> Any:
+    """A tqdm bar counting finished runs, drawn only when asked for and stderr is a terminal.
+
+    Every batch (compare, sweep, validation, calibration) shows the same bar, and none writes
+    progress into a log file or a pipe, where it would only be noise. tqdm is imported here, so
+    that importing this module stays cheap for callers that never show one.
+
+    Args:
+        total: Runs expected (None: unknown, the bar just counts).
+        show: Whether the caller wants a bar at all (not with --json or --quiet).
+        desc: The label in front of the bar.
+    """
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="run", disable=not (show and sys.stderr.isatty()))
+
+
+def run_collecting_failures(
+    specs: list[RunSpec],
+    store: ResultStore,
+    executor: Executor,
+    *,
+    progress: bool = False,
+    task: Callable[[RunSpec], RunOutcome] = execute_run,
+) -> list[str]:
+    """Run the specs not yet in the store with a progress bar; return the ids of runs that failed.
+
+    A failing run is recorded (its traceback in `failures/`) and the others go on, so one bad
+    parameter combination cannot cost a whole comparison or validation. About two runs per
+    worker are kept in flight, enough to keep every worker busy between results.
+
+    Args:
+        specs: The runs; those already in `store` (a resumed folder) are skipped.
+        store: Where finished runs stream to.
+        executor: Any Executor; its `_max_workers` (1 when it has none) sets the runs in flight.
+        progress: Show a progress bar on a terminal.
+        task: Replaces `execute_run`, as in `run_batch`.
+
+    Returns:
+        The sorted run ids that failed in this call (earlier failures are in `store.failed_ids()`).
+    """
+    ids = {s.run_id for s in specs}
+    bar = progress_bar(len(specs) - len(store.finished_ids() & ids), progress)
+    failed: list[str] = []
+
+    def done(outcome: RunOutcome) -> None:
+        if outcome.error is not None:
+            failed.append(outcome.spec.run_id)
+        bar.update(1)
+
+    try:
+        in_flight = 2 * getattr(executor, "_max_workers", 1)
+        run_batch(specs, store, executor, in_flight=in_flight, on_done=done, task=task)
+    finally:
+        bar.close()
+    return sorted(failed)

@@ -26,7 +26,6 @@ import itertools
 import json
 import math
 import shlex
-import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -54,6 +53,7 @@ from sim.experiments.runner import (
     ResultStore,
     RunOutcome,
     RunSpec,
+    progress_bar,
     replication_seeds,
     run_batch,
 )
@@ -185,7 +185,7 @@ def run_sweep(
     atomic_write_json(folder / METADATA_FILE, meta)
     if not (folder / DESIGN_FILE).exists():
         write_design(experiment, folder / DESIGN_FILE)
-    bar = _progress_bar(experiment.runs - skipped, progress)
+    bar = progress_bar(experiment.runs - skipped, progress)
     task = functools.partial(sweep_task, kpis=experiment.kpis)
     try:
         specs = run_specs(experiment)
@@ -199,12 +199,6 @@ def run_sweep(
     seconds = time.perf_counter() - clock
     _finish_metadata(meta, folder, summary, failed, seconds)
     return SweepResult(experiment, folder, summary, tornado, failed, skipped, seconds)
-
-
-def _progress_bar(total: int, progress: bool) -> Any:
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc="runs", unit="run", disable=not (progress and sys.stderr.isatty()))
 
 
 def _remove_partial_files(folder: Path) -> None:

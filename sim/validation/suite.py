@@ -13,7 +13,6 @@ default so that validation is reproducible), so every comparison within a patter
 from __future__ import annotations
 
 import functools
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -25,12 +24,11 @@ from typing import Any
 from sim.experiments.runner import (
     NO_SERIES,
     ResultStore,
-    RunOutcome,
     RunSpec,
     default_executor,
     execute_run,
     replication_seeds,
-    run_batch,
+    run_collecting_failures,
 )
 from sim.model.params import ParameterError
 from sim.model.scenario import Scenario, load_scenario
@@ -175,30 +173,14 @@ def run_suite(
 def _run(
     todo: list[RunSpec], store: ResultStore, executor: Executor | None, workers: int | None, progress: bool
 ) -> list[str]:
+    """Every run of the suite through the runner's shared loop; a pool made here is shut down here."""
     own = executor is None
     executor = executor or default_executor(workers)
-    bar = _progress_bar(len(todo), progress)
-    failed: list[str] = []
-
-    def done(outcome: RunOutcome) -> None:
-        if outcome.error is not None:
-            failed.append(outcome.spec.run_id)
-        bar.update(1)
-
     try:
-        in_flight = 2 * getattr(executor, "_max_workers", 1)
-        run_batch(todo, store, executor, in_flight=in_flight, on_done=done, task=VALIDATION_TASK)
+        return run_collecting_failures(todo, store, executor, progress=progress, task=VALIDATION_TASK)
     finally:
-        bar.close()
         if own:
             executor.shutdown()
-    return sorted(failed)
-
-
-def _progress_bar(total: int, progress: bool) -> Any:
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc="runs", unit="run", disable=not (progress and sys.stderr.isatty()))
 
 
 def _evaluate(pattern: Pattern, table: RunTable, quick: bool, seed: int) -> list[Row]:
