@@ -119,3 +119,11 @@ def test_function_size(name):
         and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
     ]
     assert long == []
+
+
+def test_tests_mirror_the_packages():
+    """Each folder of tests/ is named after a package of sim/, and each package with code has one."""
+    tests = SIM.parent / "tests"
+    folders = {p.name for p in tests.iterdir() if p.is_dir() and not p.name.startswith((".", "_", "golden"))}
+    packages = {p.parent.name for p in SIM.glob("*/__init__.py")}
+    assert folders == packages, f"tests/ folders {sorted(folders)} vs sim/ packages {sorted(packages)}"

@@ -1,6 +1,6 @@
 """Serve the dashboard in a child process and drive it from headless Chromium.
 
-Shared by the browser test (`tests/test_dashboard_browser.py`) and the README screenshot
+Shared by the browser test (`tests/dashboard/test_dashboard_browser.py`) and the README screenshot
 (`scripts/screenshot_dashboard.py`), so both start the server and the browser the same way.
 Chromium is Debian's (`/usr/bin/chromium`), never a browser that Playwright downloads; its flags
 keep it from calling home, which this machine's closed network would refuse many times a second.

@@ -126,7 +126,7 @@ REPORT_FILES: tuple[str, ...] = (
     "report.md",
     "report.html",
 )
-_lever_table = lever_table  # the lever table alone, as tests/test_report.py builds it
+_lever_table = lever_table  # the lever table alone, as tests/reporting/test_report.py builds it
 
 
 def report_markdown(comparison: Comparison) -> str:

@@ -1,6 +1,6 @@
 """Pattern 4: each of the 15 mechanisms moves its outputs the way the practitioner essays describe.
 
-`EXPECTATIONS` is the one table of expected directions (tests/test_mechanisms.py runs every row
+`EXPECTATIONS` is the one table of expected directions (tests/model/test_mechanisms.py runs every row
 as an ablation test). Each row runs two arms, A and B (flat overrides on a scenario), with the
 same seeds, and expects a summary column to move from A to B in a direction. Settings are chosen
 (from reading the model) so that the effect is well above seed noise.

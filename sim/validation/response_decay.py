@@ -7,7 +7,7 @@ model reproduces both ratios within a factor of 1.5 (DESIGN.md section 4).
 Oldroyd et al. pooled many companies with different response habits, so the measurement pools a
 population of `defined` companies whose reps react at mean latencies from 0.2 to 40 working hours,
 with no SLA (the defined SLA would cap reaction times and empty the 24 h+ bin), as
-tests/test_calibration.py does. Each run is reduced to per-bin counts in its worker
+tests/model/test_calibration_targets.py does. Each run is reduced to per-bin counts in its worker
 (`decay_counts`, the lead table never leaves the worker); the ratios come from the pooled counts.
 
 The 95% interval of each ratio is a stratified bootstrap over companies: within each latency the

@@ -17,7 +17,7 @@ from sim.experiments.spec import Axis, ExperimentError, kpi_names, list_experime
 from sim.model.model import SalesMarketingModel
 from sim.model.params import ParameterError, Params, parameter_fields
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHIM = RUN_CLI  # the command line, run in a subprocess
 
 GOOD = """

@@ -26,7 +26,7 @@ from sim.model.model import SalesMarketingModel
 from sim.model.scenario import load_scenario
 from sim.reporting.calibration import calibrated_toml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DAYS = 250
 KNOWN = {
     "n_reps": 10,

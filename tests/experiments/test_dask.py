@@ -30,7 +30,7 @@ from sim.experiments.spec import load_experiment
 from sim.experiments.sweep import RUNS_FILE, SERIES_FILE, SUMMARY_FILE, run_sweep
 from sim.model.params import ParameterError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DASK = Path(sys.executable).parent / "dask"
 SHIM = RUN_CLI  # the command line, run in a subprocess
 SPEC = """

@@ -13,7 +13,7 @@ from helpers import RUN_CLI
 
 from sim.calibration.observed import ObservedError, load_observed, rate_moment, resolve_known, volume_moment
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "observed_company.toml"
 
 

@@ -18,7 +18,7 @@ from helpers import RUN_CLI, run
 from sim.calibration.crm import CrmError, export_from_leads, load_crm, load_mapping
 from sim.calibration.observed import observed_from_summary
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CRM_DIR = ROOT / "examples" / "crm"
 HUBSPOT = CRM_DIR / "hubspot_mapping.toml"
 SALESFORCE = CRM_DIR / "salesforce_mapping.toml"

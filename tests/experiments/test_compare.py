@@ -20,7 +20,7 @@ from sim.experiments.compare import compare
 from sim.experiments.runner import FAILURE_DIR, replication_seeds
 from sim.experiments.stats import paired_difference
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 # Runs `compare` through sim.cli.main.main whether or not sim/cli.py registers it yet.
 SHIM = (

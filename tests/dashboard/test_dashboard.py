@@ -1,5 +1,8 @@
 """The dashboard without a browser: inputs from metadata, the model wrapper, the page (solara.render)
-and the `dashboard` command's input checks. The real-browser test is tests/test_dashboard_browser.py."""
+and the `dashboard` command's input checks.
+
+The real-browser test is tests/dashboard/test_dashboard_browser.py.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from sim.model.model import SalesMarketingModel
 from sim.model.params import FIXED_DURING_RUN, Intervention, ParameterError, parameter_fields
 from sim.model.scenario import SCENARIO_DIR, load_scenario
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
 
 

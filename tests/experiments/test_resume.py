@@ -19,7 +19,7 @@ from sim.experiments.runner import SUMMARY_DIR, SerialExecutor
 from sim.experiments.spec import load_experiment
 from sim.experiments.sweep import RUNS_FILE, SERIES_FILE, SUMMARY_FILE, run_sweep
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHIM = RUN_CLI  # the command line, run in a subprocess
 SPEC = """
 name = "kill_me"
