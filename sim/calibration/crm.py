@@ -46,6 +46,7 @@ MAPPING_KEYS = (*MAPPING_KEYS, "won_values", "working_hours")
 WON_TRUE: tuple[str, ...] = ("true", "yes", "1", "won", "y")
 WON_FALSE: tuple[str, ...] = ("false", "no", "0", "", "n", "lost")
 ISO = "ISO8601"
+DATE_RANGE = "1677-09-22 to 2262-04-11"  # what pandas' nanosecond timestamps can hold
 
 
 class CrmError(ParameterError):
@@ -246,7 +247,7 @@ def _where_row(where: str, index: int, column: str) -> str:
 def _dates(where: str, raw: pd.DataFrame, column: str, mapping: Mapping, *, required: bool) -> pd.Series:
     text = raw[column].str.strip()
     fmt = mapping.datetime_format
-    parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+    parsed = _parse_dates(where, text, column, fmt, required)
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_localize(None)  # keep the local wall-clock time the CRM shows
     empty = text == ""
@@ -258,6 +259,37 @@ def _dates(where: str, raw: pd.DataFrame, column: str, mapping: Mapping, *, requ
         allowed = f"a date and time in {shown}" + ("" if required else ", or empty")
         raise CrmError(f"{_where_row(where, i, column)}: {problem}; allowed: {allowed}")
     return parsed.astype("datetime64[ns]")
+
+
+def _parse_dates(where: str, text: pd.Series, column: str, fmt: str, required: bool) -> pd.Series:
+    """Parse a date column; a date outside DATE_RANGE (a placeholder such as 9999-12-31) is named.
+
+    The moments are computed on nanosecond timestamps, 64 bits from 1970, which hold only
+    1677-09-22 to 2262-04-11. CRMs write 9999-12-31 or 0001-01-01 for "never"; that is no date,
+    and guessing what it means is worse than asking for an empty cell.
+    """
+    try:
+        parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+        outside = parsed.notna() & ((parsed < pd.Timestamp.min) | (parsed > pd.Timestamp.max))
+    except pd.errors.OutOfBoundsDatetime:  # a pandas that parses to nanoseconds right away
+        outside = pd.Series([_out_of_bounds(value, fmt) for value in text], index=text.index)
+        parsed = None
+    if outside.any():
+        i = int(np.flatnonzero(outside.to_numpy())[0])
+        raise CrmError(
+            f"{_where_row(where, i, column)}: {text.iloc[i]!r} is outside the dates that can be used "
+            f"(a placeholder for 'never'?); allowed: a date from {DATE_RANGE}"
+            + ("" if required else ", or empty for none")
+        )
+    return parsed
+
+
+def _out_of_bounds(value: str, fmt: str) -> bool:
+    try:
+        pd.to_datetime(pd.Series([value]), format=fmt, errors="coerce")
+    except pd.errors.OutOfBoundsDatetime:
+        return True
+    return False
 
 
 def _not_before(where: str, created: pd.Series, later: pd.Series, column: str, created_column: str) -> None:
@@ -331,6 +363,8 @@ def working_hours(times: pd.Series, mapping: Mapping, origin: np.datetime64) -> 
 def response_hours(leads: pd.DataFrame, mapping: Mapping) -> np.ndarray:
     """Working hours from creation to first contact of the contacted leads (elapsed hours if asked)."""
     contacted = leads.dropna(subset=["first_contact"])
+    if contacted.empty:  # nothing to measure (and no first creation day to count from)
+        return np.zeros(0)
     if not mapping.business_hours:
         return ((contacted["first_contact"] - contacted["created"]) / pd.Timedelta(hours=1)).to_numpy()
     origin = np.datetime64(leads["created"].min(), "D")
@@ -411,8 +445,14 @@ def load_crm(path: str | Path, mapping_path: str | Path) -> Observed:
     leads = read_export(path, mapping)
     moments, months = observed_moments(leads, mapping)
     where = _label(Path(path))
-    if not moments:
+    if not leads["marketing"].any():
         raise CrmError(f"{where}: no marketing-sourced leads; allowed: an export with marketing leads")
+    if "mqls_per_month" not in moments:
+        raise CrmError(
+            f"{where}: column {mapping.columns['stage']!r}: no marketing-sourced lead reached the MQL "
+            "stage, so there is no funnel to fit; allowed: an export with marketing leads at stage "
+            "mql or beyond (the mapping's [stages])"
+        )
     return Observed(
         name=Path(path).stem,
         source=where,

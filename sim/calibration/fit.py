@@ -37,7 +37,15 @@ import numpy as np
 from scipy import optimize
 from scipy.stats import qmc
 
-from sim.calibration.observed import RATES, WORKING_DAYS_PER_MONTH, Z95, Moment, Observed, resolve_known
+from sim.calibration.observed import (
+    RATES,
+    WORKING_DAYS_PER_MONTH,
+    Z95,
+    Moment,
+    Observed,
+    resolve_known,
+    unreachable_volume,
+)
 from sim.experiments.runner import default_executor, replication_seeds
 from sim.model.params import Intervention, ParameterError, Params, parameter_fields
 from sim.model.scenario import Scenario
@@ -82,8 +90,9 @@ class Dimension:
     def value(self, x: float) -> float:
         """The parameter value at scaled position x."""
         x = min(max(float(x), 0.0), 1.0)
-        if self.log:
-            return float(math.exp(math.log(self.low) + x * (math.log(self.high) - math.log(self.low))))
+        if self.log:  # exp(log(high)) may overshoot high in the last bit: clip to the range
+            value = math.exp(math.log(self.low) + x * (math.log(self.high) - math.log(self.low)))
+            return float(min(max(value, self.low), self.high))
         return self.low + x * (self.high - self.low)
 
     def unit(self, value: float) -> float:
@@ -294,7 +303,11 @@ def volume_guess(simulator: Simulator, observed: Observed, moments: Sequence[str
     base = simulator.scenario.params.market.cost_per_inquiry
     if not simulated > 0:
         return base
-    return base * simulated / observed.moments[volume].value
+    needed = base * simulated / observed.moments[volume].value
+    low, high = (float(parameter_fields()["cost_per_inquiry"][1].metadata[k]) for k in ("low", "high"))
+    if not low <= needed <= high:
+        raise unreachable_volume(observed, volume, (low, high, needed))
+    return needed
 
 
 # ---------------------------------------------------------------------- the fit

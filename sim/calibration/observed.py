@@ -199,6 +199,7 @@ def load_observed(path: str | Path) -> Observed:
     months = _number(where, "months_observed", doc.get("months_observed", DEFAULT_MONTHS_OBSERVED), 0.1, 1200)
     tables = {t: _table(where, t, doc.get(t, {})) for t in TABLES}
     funnel = tables["funnel"]
+    _check_consistent(where, funnel)
     counts = default_counts(funnel, months)
     counts.update({k: v for k, v in tables["sample_sizes"].items()})
     if "mql_rate" not in tables["sample_sizes"] and "inquiries_per_month" in tables["sample_sizes"]:
@@ -226,6 +227,56 @@ def _check_keys(where: str, doc: dict[str, Any]) -> None:
             raise _error(where, key, f"unknown key{suggest(key, TOP_LEVEL_KEYS)}", ", ".join(TOP_LEVEL_KEYS))
         if key in (*TABLES, "known") and not isinstance(value, dict):
             raise _error(where, key, f"must be a table [{key}]", f"a [{key}] section")
+
+
+def _check_consistent(where: str, funnel: dict[str, float]) -> None:
+    """Refuse figures that contradict each other, now rather than after the whole fit.
+
+    Every MQL was an inquiry first, so more MQLs than inquiries (an MQL rate above 100%) is a
+    typo or two figures from different sources; the fit would chase a rate the model cannot
+    reach and the report's plot fail at the end.
+    """
+    inquiries, mqls = funnel.get("inquiries_per_month"), funnel.get("mqls_per_month")
+    if inquiries is not None and mqls is not None and mqls > inquiries:
+        raise _error(
+            where,
+            "funnel.mqls_per_month",
+            f"{mqls:,.6g} MQLs a month is more than the {inquiries:,.6g} inquiries a month "
+            f"(an MQL rate of {mqls / inquiries:.0%})",
+            "at most funnel.inquiries_per_month: every MQL was an inquiry first",
+        )
+
+
+def unreachable_volume(observed: Observed, moment: str, cost: tuple[float, float, float]) -> ObservedError:
+    """The error for a lead volume no allowed cost per inquiry produces with the base's budget.
+
+    Inquiries are marketing spend over cost per inquiry, so with the base scenario's budget the
+    allowed costs `(low, high)` bound the volume a calibration can reach; `cost[2]` is the cost
+    that would match the observed figure. Named like any other bad figure: file and key.
+
+    Args:
+        observed: The company's figures.
+        moment: inquiries_per_month or mqls_per_month.
+        cost: (low, high, needed) cost per inquiry.
+    """
+    low, high, needed = cost
+    value = observed.moments[moment].value
+    reachable = (value * needed / high, value * needed / low)
+    key = f"funnel.{moment}" if observed.source.endswith(".toml") else moment
+    return _error(
+        observed.source,
+        key,
+        f"{readable(value)} leads a month would need a cost per inquiry of {readable(needed)}, "
+        f"outside the allowed {readable(low)} to {readable(high)} at the base scenario's budget",
+        f"about {readable(reachable[0])} to {readable(reachable[1])} leads a month with this budget "
+        "(or set marketing.budget_per_year and revenue_target_per_year)",
+    )
+
+
+def readable(value: float) -> str:
+    """Three significant digits, with thousands separators and no exponent: 519,000 or 0.519."""
+    rounded = float(f"{value:.3g}")
+    return f"{rounded:,.0f}" if abs(rounded) >= 100 else f"{rounded:g}"
 
 
 def _parameter_range(name: str) -> tuple[float, float]:
@@ -286,7 +337,7 @@ def _number(
     if whole and not float(value).is_integer():
         raise _error(where, key, f"not a whole number: {value!r}", allowed)
     if not (low <= value <= high) or math.isnan(value):
-        raise _error(where, key, f"out of range: {value!r}", allowed)
+        raise _error(where, key, f"out of range: {value:,.6g}", allowed)
     return int(value) if whole else float(value)
 
 

@@ -20,6 +20,14 @@ File format::
     day = 126                           # 0-based working day from which the values apply
     description = "..."                 # optional
     [interventions.levers]              # and/or [interventions.market], [interventions.mechanisms]
+
+Limits, each refused with a one-line error rather than failing later: a name of at most
+MAX_NAME_CHARS characters (it becomes part of a results folder's name, and file systems refuse
+names over 255 bytes), descriptions of at most MAX_DESCRIPTION_CHARS (they are copied into every
+metadata.json and report), `extends` naming a file of the same folder only (a scenario folder can
+be handed over and read as a whole, and a scenario cannot pull in files from elsewhere), and
+chains of at most MAX_EXTENDS_DEPTH files, without cycles. A UTF-8 byte order mark, which some
+Windows editors write, is accepted.
 """
 
 from __future__ import annotations
@@ -48,6 +56,11 @@ SCENARIO_DIR = PROJECT_ROOT / "scenarios"
 SECTIONS: tuple[str, ...] = tuple(GROUPS)
 TOP_LEVEL_KEYS: tuple[str, ...] = ("name", "description", "extends", *SECTIONS, "interventions")
 INTERVENTION_KEYS: tuple[str, ...] = ("day", "description", *SECTIONS)
+MAX_NAME_CHARS = 64  # a compare folder joins several names; 255 bytes is the usual file-name limit
+MAX_DESCRIPTION_CHARS = 2000  # a few paragraphs; metadata.json and reports copy it
+MAX_EXTENDS_DEPTH = 16  # shipped chains are two files deep; deeper is a mistake, not a design
+UTF8_BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 class ScenarioError(ParameterError):
@@ -186,11 +199,17 @@ def _label(path: Path) -> str:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file, turning every failure into a one-line ScenarioError."""
+    """Parse a TOML file, turning every failure into a one-line ScenarioError.
+
+    A UTF-8 byte order mark is skipped (TOML forbids it, but Windows editors write it and the
+    file is otherwise fine); a UTF-16 file is named as such instead of failing as bad syntax.
+    """
     where = _label(path)
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        data = path.read_bytes()
+        if data.startswith(UTF16_BOMS):
+            raise UnicodeError("the file is UTF-16 encoded")
+        return tomllib.loads(data.removeprefix(UTF8_BOM).decode("utf-8"))
     except tomllib.TOMLDecodeError as err:
         message = str(err)
         found = re.search(r"\(at line (\d+), column (\d+)\)", message)
@@ -199,7 +218,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise scenario_error(
             where, key, f"malformed TOML: {problem}", "TOML syntax (https://toml.io)"
         ) from None
-    except (OSError, UnicodeDecodeError) as err:
+    except (OSError, UnicodeError) as err:
         problem = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
         raise scenario_error(
             where, None, f"cannot read file: {problem}", "a readable UTF-8 .toml file"
@@ -212,6 +231,13 @@ def _load_spec(path: Path, chain: tuple[Path, ...]) -> _Spec:
     if path.resolve() in chain:
         cycle = " -> ".join(p.name for p in (*chain, path.resolve()))
         raise scenario_error(where, "extends", f"cycle {cycle}", "a chain of files without loops")
+    if len(chain) >= MAX_EXTENDS_DEPTH:
+        raise scenario_error(
+            _label(chain[0]),
+            "extends",
+            f"chain of more than {MAX_EXTENDS_DEPTH} files (reached {path.name})",
+            f"at most {MAX_EXTENDS_DEPTH} files from the scenario to its last ancestor",
+        )
     doc = _read_toml(path)
     _check_top_level(where, doc)
     parent = _parent_spec(path, doc, (*chain, path.resolve()))
@@ -220,8 +246,8 @@ def _load_spec(path: Path, chain: tuple[Path, ...]) -> _Spec:
         values.update(_section_values(where, section, section, doc.get(section, {})))
     interventions = [_intervention(where, i, item) for i, item in enumerate(_intervention_list(where, doc))]
     return _Spec(
-        name=_text(where, "name", doc.get("name", path.stem)),
-        description=_text(where, "description", doc.get("description", "")),
+        name=_capped(where, "name", doc.get("name", path.stem), MAX_NAME_CHARS, "name" not in doc),
+        description=_capped(where, "description", doc.get("description", ""), MAX_DESCRIPTION_CHARS),
         values=values,
         interventions=parent.interventions + interventions,
     )
@@ -233,6 +259,13 @@ def _parent_spec(path: Path, doc: dict[str, Any], chain: tuple[Path, ...]) -> _S
         return _Spec("", "", {}, [])
     where = _label(path)
     parent = _text(where, "extends", doc["extends"])
+    if "/" in parent or "\\" in parent or parent in ("", ".", ".."):
+        raise scenario_error(
+            where,
+            "extends",
+            f"{parent!r} is not a file of this scenario's folder",
+            'the name of another scenario in the same folder, e.g. "segregated" (no path)',
+        )
     target = path.parent / (parent if parent.endswith(".toml") else f"{parent}.toml")
     if not target.is_file():
         siblings = sorted(p.stem for p in path.parent.glob("*.toml") if p != path)
@@ -264,8 +297,28 @@ def _check_top_level(where: str, doc: dict[str, Any]) -> None:
 
 def _text(where: str, key: str, value: Any) -> str:
     if not isinstance(value, str):
-        raise scenario_error(where, key, f"must be a string, got {_toml(value)}", 'a quoted string "..."')
+        raise scenario_error(where, key, f"must be a string, got {_short(value)}", 'a quoted string "..."')
     return value
+
+
+def _capped(where: str, key: str, value: Any, limit: int, from_file_name: bool = False) -> str:
+    """A string of at most `limit` characters: refused, not cut, so nothing changes unseen."""
+    text = _text(where, key, value)
+    if len(text) > limit:
+        what = " (the file name, as the file sets no name)" if from_file_name else ""
+        raise scenario_error(
+            where,
+            key,
+            f"too long: {len(text):,} characters{what}",
+            f"a string of at most {limit:,} characters",
+        )
+    return text
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """A value as in TOML, cut to `limit` characters so one error stays one readable line."""
+    text = _toml(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 # ---------------------------------------------------------------------- sections and values
@@ -383,7 +436,7 @@ def _intervention(where: str, index: int, item: Any) -> ScenarioIntervention:
         raise scenario_error(
             where, prefix, "changes nothing", "[interventions.levers], .market or .mechanisms values"
         )
-    description = _text(where, f"{prefix}.description", item.get("description", ""))
+    description = _capped(where, f"{prefix}.description", item.get("description", ""), MAX_DESCRIPTION_CHARS)
     return ScenarioIntervention(day=day, values=values, description=description)
 
 

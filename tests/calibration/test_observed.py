@@ -71,6 +71,15 @@ def write(tmp_path: Path, text: str) -> Path:
         ("[team]\nn_reps = 3\n", ["funnel: no figure to fit"]),
         ("[funnel]\nmql_to_sal = 0.5\n[known]\nsla_hours = 2\n", ["known.sla_hours: unknown key"]),
         ("[funnel\n", ["client.toml: line 1", "malformed TOML"]),
+        (  # an MQL rate of 2.0 used to pass, and fit.png failed after the whole fit
+            "[funnel]\ninquiries_per_month = 100\nmqls_per_month = 200\n",
+            [
+                "client.toml: funnel.mqls_per_month: 200 MQLs a month is more than the 100 inquiries",
+                "(an MQL rate of 200%)",
+                "allowed: at most funnel.inquiries_per_month",
+            ],
+        ),
+        ("[funnel]\ninquiries_per_month = 1e9\n", ["funnel.inquiries_per_month: out of range: 1e+09"]),
     ],
 )
 def test_bad_file_is_one_line_naming_file_and_key(tmp_path, text, expected):
@@ -99,3 +108,23 @@ def test_cli_reports_observed_errors_with_exit_2_and_writes_nothing(tmp_path):
     assert len(lines) == 1, lines
     assert lines[0].startswith("error: client.toml: known.n_reps: out of range: -4"), lines
     assert not out.exists()
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf[funnel]\nmql_to_sal = 0.5\n")
+    assert load_observed(path).moments["mql_to_sal"].value == 0.5
+
+
+def test_a_volume_the_base_budget_cannot_reach_names_file_and_key(tmp_path):
+    """inquiries_per_month = 0.1 failed deep in the fit with a bare 100000.00000000001."""
+    from sim.calibration.fit import calibrate
+    from sim.model.scenario import load_scenario
+
+    observed = load_observed(write(tmp_path, "[funnel]\ninquiries_per_month = 0.1\nmql_to_sal = 0.3\n"))
+    with pytest.raises(ObservedError) as raised:
+        calibrate(observed, load_scenario("defined"), replications=1, days=20, seed=1, workers=1)
+    message = str(raised.value)
+    assert "client.toml: funnel.inquiries_per_month: 0.1 leads a month would need" in message
+    assert "outside the allowed 1 to 100,000" in message and "; allowed: about " in message
+    assert "e+" not in message and "0000000" not in message, message

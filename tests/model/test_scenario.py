@@ -12,6 +12,9 @@ import sim
 from sim.model.model import SalesMarketingModel
 from sim.model.params import FIXED_DURING_RUN, ParameterError, Params
 from sim.model.scenario import (
+    MAX_DESCRIPTION_CHARS,
+    MAX_EXTENDS_DEPTH,
+    MAX_NAME_CHARS,
     SCENARIO_DIR,
     Scenario,
     ScenarioError,
@@ -117,6 +120,28 @@ def test_extends_unknown_parent_suggests(tmp_path):
     assert "did you mean 'base'" in message
 
 
+def test_extends_chain_is_capped_instead_of_overflowing_the_stack(tmp_path):
+    """A 600-file chain stops at MAX_EXTENDS_DEPTH with one line (it was a RecursionError)."""
+    for i in range(600):
+        write(tmp_path, f"c{i}.toml", f'extends = "c{i + 1}"\n' if i < 599 else "")
+    message = load_error(tmp_path / "c0.toml")
+    assert f"c0.toml: extends: chain of more than {MAX_EXTENDS_DEPTH} files" in message
+    write(tmp_path, "short.toml", f'extends = "c{601 - MAX_EXTENDS_DEPTH}"\n')  # exactly the cap
+    assert load_scenario(tmp_path / "short.toml").name == "short"
+
+
+@pytest.mark.parametrize("parent", ["../outside", "sub/inner", "/etc/outside", "..\\outside", ".."])
+def test_extends_stays_in_the_scenario_folder(tmp_path, parent):
+    """`extends` names a file of the same folder; a path elsewhere is refused, even if it exists."""
+    folder = tmp_path / "scenarios"
+    (folder / "sub").mkdir(parents=True)
+    write(tmp_path, "outside.toml", "[levers]\nn_reps = 3\n")
+    write(folder / "sub", "inner.toml", "[levers]\nn_reps = 3\n")
+    message = load_error(write(folder, "child.toml", f"extends = {parent!r}\n".replace("'", '"')))
+    assert "child.toml: extends:" in message and "is not a file of this scenario's folder" in message
+    assert "allowed: the name of another scenario in the same folder" in message
+
+
 # ---------------------------------------------------------------------- strict validation
 BAD_FILES = [
     # (file text, substrings the one-line message must contain)
@@ -169,6 +194,48 @@ def test_bad_file_gives_one_line_naming_file_key_and_allowed(tmp_path, text, exp
     assert message.startswith("bad.toml: ") or "/bad.toml: " in message
     for part in expected:
         assert part in message
+
+
+def test_a_utf8_byte_order_mark_is_accepted(tmp_path):
+    """Windows editors write a BOM; it used to read as 'Invalid statement' at line 1."""
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + b'name = "bom"\n[levers]\nn_reps = 7\n')
+    assert load_scenario(path).params.levers.n_reps == 7
+
+
+def test_a_utf16_file_says_so(tmp_path):
+    path = tmp_path / "wide.toml"
+    path.write_bytes("[levers]\nn_reps = 7\n".encode("utf-16"))
+    assert "cannot read file: the file is UTF-16 encoded; allowed: a readable UTF-8" in load_error(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            f'name = "{"n" * 300}"\n',
+            f"name: too long: 300 characters; allowed: a string of at most {MAX_NAME_CHARS}",
+        ),
+        (
+            f'description = "{"d" * (MAX_DESCRIPTION_CHARS + 1)}"\n',
+            f"description: too long: {MAX_DESCRIPTION_CHARS + 1:,} characters",
+        ),
+        (
+            f'[[interventions]]\nday = 1\ndescription = "{"d" * 5000}"\n'
+            "[interventions.levers]\nshared_goals = 1.0\n",
+            "interventions[0].description: too long: 5,000 characters",
+        ),
+    ],
+    ids=["name", "description", "intervention_description"],
+)
+def test_names_and_descriptions_are_capped_at_load(tmp_path, text, expected):
+    """A 300-character name failed with 'File name too long' after the whole run; now at load."""
+    assert expected in load_error(write(tmp_path, "long.toml", text))
+
+
+def test_a_long_file_name_without_a_name_key_is_refused_too(tmp_path):
+    message = load_error(write(tmp_path, "f" * 100 + ".toml", ""))
+    assert "name: too long: 100 characters (the file name, as the file sets no name)" in message
 
 
 def test_fixed_keys_are_the_team_sizes():
