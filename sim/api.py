@@ -7,12 +7,13 @@ line can validate its input (and print help) without paying for those imports.
 from __future__ import annotations
 
 import numbers
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.model.params import ParameterError
-from sim.model.scenario import Scenario, load_scenario
+from sim.model.scenario import Scenario, _label, load_scenario
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -65,6 +66,29 @@ def check_run_args(days: Any, seed: Any, period: str) -> None:
         raise ParameterError(f"period: must be one of {', '.join(PERIODS)}, got {period!r}")
 
 
+class LateInterventionWarning(UserWarning):
+    """A scenario's intervention is dated on or after the run's last day, so it never applies."""
+
+
+def late_interventions(scenario: Scenario, days: int) -> list[str]:
+    """One line for each intervention that a run of `days` working days never reaches.
+
+    A scenario file knows nothing of the horizon, so `integrate_at_month_6` with `--days 100` is
+    valid and runs; but its result is the unchanged structure, which a reader would take for the
+    change's effect. The check lives where the scenario and the days first meet.
+    """
+    where = _label(scenario.path) if scenario.path else scenario.name
+    lines = []
+    for item in scenario.interventions:
+        if item.day >= days:
+            what = getattr(item, "description", "") or ", ".join(sorted(item.values))
+            lines.append(
+                f"{where}: the intervention on day {item.day} ({what}) never applies: the run "
+                f"ends after day {days - 1} ({days} working days, days count from 0)"
+            )
+    return lines
+
+
 def resolve_scenario(scenario: str | Path | Scenario, overrides: dict[str, Any] | None = None) -> Scenario:
     """Load a scenario by name or path (or take a Scenario object) and apply overrides."""
     if isinstance(scenario, Scenario):
@@ -90,9 +114,14 @@ def run(
 
     Raises:
         ParameterError: Bad days, seed or period; ScenarioError (a subclass) for the scenario.
+
+    Warns:
+        LateInterventionWarning: For each intervention dated after the run's last day.
     """
     check_run_args(days, seed, period)
     resolved = resolve_scenario(scenario, overrides)
+    for line in late_interventions(resolved, days):
+        warnings.warn(line, LateInterventionWarning, stacklevel=2)
     seed = draw_seed() if seed is None else int(seed)
     from sim.model.model import SalesMarketingModel
 

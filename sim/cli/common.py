@@ -132,6 +132,20 @@ def fail(message: str, code: int) -> int:
     return code
 
 
+def warn(message: str) -> None:
+    """Report something the user should know, though the command goes on: one line on stderr."""
+    print("warning: " + " ".join(message.split()), file=sys.stderr)
+
+
+def warn_late_interventions(scenarios: list[Any], days: int) -> None:
+    """Warn, naming each, of interventions the runs end before (`sim.api.late_interventions`)."""
+    from sim.api import late_interventions
+
+    for scenario in scenarios:
+        for line in late_interventions(scenario, days):
+            warn(line)
+
+
 def run_handler(handler: Handler, args: argparse.Namespace) -> int:
     """Run a command's handler, turning bad input into one `error:` line and exit code 2.
 

@@ -40,6 +40,7 @@ from sim.cli.common import (
     command_line,
     fail,
     run_handler,
+    warn_late_interventions,
 )
 from sim.model.params import ParameterError
 
@@ -132,6 +133,7 @@ def handle_compare(args: argparse.Namespace) -> int:
     """Check everything, run, write the folder and report; exit 1 if any run failed."""
     check_compare_args(args)
     scenarios = resolve_scenarios(args.scenarios)
+    warn_late_interventions(scenarios, args.days)
     from sim.api import draw_seed
 
     seed = draw_seed() if args.seed is None else args.seed

@@ -24,6 +24,7 @@ from sim.cli.common import (
     check_options,
     format_kpis,
     parse_set,
+    warn_late_interventions,
 )
 
 DEFAULT_DAYS = 500
@@ -59,11 +60,17 @@ def handle_run(args: argparse.Namespace) -> int:
     check_run_args(args.days, args.seed, args.period)
     scenario = resolve_scenario(args.scenario).with_values(parse_set(args.set), source="--set")
     check_options(args, "out")
+    warn_late_interventions([scenario], args.days)
 
+    import warnings
+
+    from sim.api import LateInterventionWarning
     from sim.output import RESULTS_DIR, default_run_dir
     from sim.reporting.run import write_run
 
-    result = run(scenario, seed=args.seed, days=args.days, period=args.period)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LateInterventionWarning)  # said above, in the CLI's words
+        result = run(scenario, seed=args.seed, days=args.days, period=args.period)
     out_dir = default_run_dir(scenario.name, result.seed, args.out or RESULTS_DIR)
     write_run(result, out_dir, [PROG, *args.argv])
     if args.json:

@@ -60,6 +60,10 @@ BAD_FILES = [
     ("[levers]\nshared_goals = 3\n", ["levers.shared_goals: out of range: 3", "from 0 to 1"]),
     ("[levers\nn_reps = 3\n", ["line 1, column", "malformed TOML"]),
     ("bogus = 1\n", ["bogus: unknown top-level key"]),
+    # 'File name too long' after the whole run, before the cap at load
+    (f'name = "{"n" * 300}"\n', ["name: too long: 300 characters", "at most 64 characters"]),
+    (f'description = "{"d" * 50_000}"\n', ["description: too long: 50,000 characters"]),
+    ('extends = "../segregated"\n', ["extends: '../segregated' is not a file of this scenario's folder"]),
 ]
 
 
@@ -71,6 +75,29 @@ def test_bad_scenario_file_names_file_and_key(cli, tmp_path, text, expected):
     line = assert_clean_error(done, *expected)
     assert line.startswith("error: client.toml: ")
     assert not out.exists()
+
+
+def test_an_intervention_after_the_last_day_is_a_warning_naming_it(cli, tmp_path):
+    """integrate_at_month_6 changes levers on day 126: a 100-day run never gets there."""
+    out = tmp_path / "out"
+    done = cli("run", "integrate_at_month_6", "--days", "100", "--seed", "1", "--out", out, "--quiet")
+    assert done.returncode == 0, done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("warning: ") and line.endswith(
+        "scenarios/integrate_at_month_6.toml: the intervention on day 126 (integrate sales "
+        "and marketing) never applies: the run ends after day 99 (100 working days, days count from 0)"
+    )
+    assert len(list(out.iterdir())) == 1
+    done = cli("run", "integrate_at_month_6", "--days", "127", "--seed", "1", "--out", out, "--quiet")
+    assert done.returncode == 0 and done.stderr == ""
+
+
+def test_the_python_api_warns_of_late_interventions_too():
+    import sim
+    from sim.api import LateInterventionWarning
+
+    with pytest.warns(LateInterventionWarning, match="day 126 .* never applies: the run ends after day 9"):
+        sim.run("integrate_at_month_6", seed=1, days=10)
 
 
 def test_argparse_errors_exit_2(cli, tmp_path):
