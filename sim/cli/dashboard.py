@@ -14,13 +14,20 @@ the optional `dashboard` extra; without them the command says how to install the
 
 The server is Solara's own (`solara run`), started in this process in production mode with
 telemetry and version checks off and no fallback CDN, so it makes no request to the internet.
+
+What it shares: the page has no log-in, and anyone who can open it can run simulations and load
+the scenario files it may read (`sim.dashboard.files`: shipped scenarios, `.toml` files under
+`scenarios/` and in the folder it was started in). So it listens on loopback only unless
+`--allow-remote` says otherwise, and then it warns on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import socket
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +71,12 @@ def register_dashboard(subparsers: Any) -> None:
     p.add_argument(
         "--host", default=DEFAULT_HOST, help="address to listen on (default: %(default)s, this machine only)"
     )
+    p.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host other machines can reach; the page has no log-in, so anyone who reaches "
+        "it can run simulations and load the scenario files it may read",
+    )
     p.set_defaults(handler=handle_dashboard)
 
 
@@ -72,6 +85,7 @@ def handle_dashboard(args: argparse.Namespace) -> int:
     scenario, compare = _checked_scenario(args.scenario), _checked_scenario(args.compare)
     if args.seed < 0:
         raise ParameterError(f"--seed: must be a whole number >= 0, got {args.seed}")
+    check_remote(args.host, args.allow_remote)
     port = check_port(args.host, args.port)
     missing = missing_packages()
     if missing:
@@ -82,8 +96,17 @@ def handle_dashboard(args: argparse.Namespace) -> int:
             "SIM_DASHBOARD_SCENARIO": scenario,
             "SIM_DASHBOARD_COMPARE": compare,
             "SIM_DASHBOARD_SEED": str(args.seed),
+            "SIM_DASHBOARD_FOLDER": str(Path.cwd()),  # sim.dashboard.files.ENV_FOLDER
         }
     )
+    if not is_loopback(args.host):
+        print(
+            f"warning: the dashboard listens on {args.host}, reachable from other machines, with no "
+            "log-in: anyone who can reach it can run simulations and load the shipped scenarios and "
+            f"the .toml files in {Path.cwd()}",
+            file=sys.stderr,
+            flush=True,
+        )
     print(f"Dashboard: {url(args.host, port)}  (Ctrl+C to stop)", flush=True)
     serve(args.host, port)
     return EXIT_OK
@@ -98,6 +121,29 @@ def _checked_scenario(name: str | None) -> str:
     load_scenario(name)
     is_file = name.endswith(".toml") or "/" in name or "\\" in name
     return str(Path(name).resolve()) if is_file else name
+
+
+def is_loopback(host: str) -> bool:
+    """Whether every address `host` stands for is this machine's loopback (127.0.0.0/8, ::1).
+
+    A name is resolved, so `localhost` counts and a name that also points elsewhere does not;
+    a name that does not resolve is not loopback (check_port then says it cannot listen there).
+    """
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except OSError:
+        return False
+    addresses = {info[4][0].split("%")[0] for info in infos}
+    return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
+
+
+def check_remote(host: str, allow_remote: bool) -> None:
+    """Refuse a host other machines can reach unless asked for: the page has no log-in."""
+    if not allow_remote and not is_loopback(host):
+        raise ParameterError(
+            f"--host {host}: other machines could reach the dashboard, which has no log-in; "
+            "allowed: a loopback address (127.0.0.1, ::1, localhost), or add --allow-remote to share it"
+        )
 
 
 def check_port(host: str, port: int) -> int:

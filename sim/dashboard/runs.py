@@ -19,6 +19,7 @@ from typing import Any
 import mesa
 import pandas as pd
 
+from sim.dashboard.files import page_scenario
 from sim.dashboard.inputs import label_of, scenario_values
 from sim.dashboard.plots import RunData
 from sim.model.model import SalesMarketingModel
@@ -108,7 +109,8 @@ class DashboardModel(mesa.Model):
         **values: Start values of any parameter by name, applied on top of the scenario.
 
     Raises:
-        ParameterError: An unknown scenario or parameter, a value out of range, a bad seed or horizon.
+        ParameterError: An unknown scenario or parameter, a value out of range, a bad seed or
+            horizon, or a scenario file the page may not read (`sim.dashboard.files`).
     """
 
     def __init__(
@@ -125,11 +127,11 @@ class DashboardModel(mesa.Model):
         self.settings = {"scenario_name": scenario_name, "compare_with": compare_with, "seed": seed}
         self.settings.update(horizon=horizon, **values)
         self.seed, self.horizon = seed, horizon
-        first = load_scenario(scenario_name).with_values(values, source="dashboard")
+        first = load_scenario(page_scenario(scenario_name)).with_values(values, source="dashboard")
         self.runs = [_start_run(first.name, first, seed)]
         if compare_with and compare_with != NO_COMPARISON:
             market = {k: v for k, v in values.items() if group_of(k) == "market"}
-            other = load_scenario(compare_with).with_values(market, source="dashboard")
+            other = load_scenario(page_scenario(compare_with)).with_values(market, source="dashboard")
             label = other.name if other.name != first.name else f"{other.name} (as in its file)"
             self.runs.append(_start_run(label, other, seed))
         self.changes: list[tuple[int, str, Any]] = []

@@ -5,6 +5,8 @@ and the callbacks that act on them in one place, so the components receive one `
 `sim.dashboard.app.Page` stays a short composition. The rules live here: what defines a run's start
 (team sizes, scenario, comparison, seed, horizon) starts a new run; any other lever acts on the
 running model from the next working day; a bad value leaves the run alone and shows one line.
+Scenario names and files from the page go through `sim.dashboard.files.page_scenario`, and every
+message through `public_message`, so the page reads only the files it may and shows no server path.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 import solara
 
+from sim.dashboard.files import page_scenario, public_message
 from sim.dashboard.inputs import scenario_values
 from sim.dashboard.runs import RUN_SETTINGS, DashboardModel, initial_settings
 from sim.model.params import FIXED_DURING_RUN, ParameterError
@@ -42,7 +45,7 @@ class Session:
 
 
 def _one_line(err: Exception) -> str:
-    return " ".join(str(err).split())
+    return public_message(err)  # one line, server paths cut to file names
 
 
 def use_session() -> Session:
@@ -70,7 +73,7 @@ def use_session() -> Session:
         try:
             if not name.endswith(".toml") and ("/" in name or "\\" in name or not name):
                 raise ParameterError(f"scenario file: {name!r}: expected a path ending in .toml")
-            values = scenario_values(load_scenario(name))
+            values = scenario_values(load_scenario(page_scenario(name)))
         except ParameterError as err:
             error.set(_one_line(err))
             return False

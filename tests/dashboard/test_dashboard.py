@@ -21,6 +21,7 @@ import solara
 from sim.cli import dashboard as cli_dashboard
 from sim.cli import main as cli
 from sim.dashboard import app as dash
+from sim.dashboard.files import ENV_FOLDER
 from sim.model.model import SalesMarketingModel
 from sim.model.params import FIXED_DURING_RUN, Intervention, ParameterError, parameter_fields
 from sim.model.scenario import SCENARIO_DIR, load_scenario
@@ -151,7 +152,7 @@ def test_key_figures_escape_scenario_names():
 @pytest.fixture
 def page(monkeypatch):
     """The rendered page and its render context; opens segregated with seed 1."""
-    for name in (dash.ENV_SCENARIO, dash.ENV_COMPARE, dash.ENV_SEED):
+    for name in (dash.ENV_SCENARIO, dash.ENV_COMPARE, dash.ENV_SEED, ENV_FOLDER):
         monkeypatch.delenv(name, raising=False)
     box, rc = solara.render(dash.Page(), handle_error=False)
     yield rc
@@ -215,13 +216,15 @@ def test_side_by_side_adds_a_second_run_to_the_figures(page):
     assert ">segregated</th>" in html and ">integrated</th>" in html and "Day 5 of 500" in html
 
 
-def test_a_bad_scenario_file_shows_one_line_and_keeps_the_run(page, tmp_path):
+def test_a_bad_scenario_file_shows_one_line_and_keeps_the_run(page, tmp_path, monkeypatch):
+    monkeypatch.setenv(ENV_FOLDER, str(tmp_path))  # as if the dashboard was started there
     bad = tmp_path / "bad.toml"
     bad.write_text("[levers]\nn_rep = 3\n")
     page.find(v.TextField, label="or a scenario file (.toml)").widget.v_model = str(bad)
     page.find(v.Btn, children=["Load"]).widget.click()
     (alert,) = page.find(v.Alert).widgets
     assert "unknown key" in alert.text and "n_rep" in alert.text
+    assert alert.text.startswith("bad.toml: levers.n_rep:") and str(tmp_path) not in alert.text
     assert select(page, "Scenario").v_model == "segregated"
     assert str(bad) not in select(page, "Scenario").items
     page.find(v.TextField, label="or a scenario file (.toml)").widget.v_model = "/etc/passwd"
@@ -229,7 +232,8 @@ def test_a_bad_scenario_file_shows_one_line_and_keeps_the_run(page, tmp_path):
     assert "expected a path ending in .toml" in page.find(v.Alert).widget.text
 
 
-def test_a_scenario_file_loads_and_joins_the_picker(page, tmp_path):
+def test_a_scenario_file_loads_and_joins_the_picker(page, tmp_path, monkeypatch):
+    monkeypatch.setenv(ENV_FOLDER, str(tmp_path))
     good = tmp_path / "client.toml"
     good.write_text("[levers]\nn_reps = 12\nshared_goals = 0.5\n")
     page.find(v.TextField, label="or a scenario file (.toml)").widget.v_model = str(good)
@@ -266,7 +270,8 @@ def main(monkeypatch):
         (["segregated", "--compare", "nope"], "unknown scenario"),
         (["--seed", "-1"], "--seed"),
         (["--port", "70000"], "--port: must be between 0 and 65535"),
-        (["--host", "192.0.2.1"], "cannot listen"),  # TEST-NET-1: not an address of this machine
+        (["--host", "192.0.2.1", "--allow-remote"], "cannot listen"),  # TEST-NET-1: not this machine's
+        (["--host", "0.0.0.0"], "--host 0.0.0.0: other machines could reach the dashboard"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_code_2(main, capsys, args, message):
@@ -294,7 +299,7 @@ def test_good_input_serves_with_the_scenario_and_offline_settings(monkeypatch, c
     if cli_dashboard.register_dashboard not in cli.REGISTRARS:
         monkeypatch.setattr(cli, "REGISTRARS", [*cli.REGISTRARS, cli_dashboard.register_dashboard])
     monkeypatch.setattr(cli_dashboard, "serve", lambda host, port: calls.append((host, port)))
-    for name in [*cli_dashboard.SERVER_ENV, dash.ENV_SCENARIO, dash.ENV_COMPARE, dash.ENV_SEED]:
+    for name in [*cli_dashboard.SERVER_ENV, dash.ENV_SCENARIO, dash.ENV_COMPARE, dash.ENV_SEED, ENV_FOLDER]:
         monkeypatch.delenv(name, raising=False)
     scenario = tmp_path / "client.toml"
     scenario.write_text("[levers]\nn_reps = 12\n")
