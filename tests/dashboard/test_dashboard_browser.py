@@ -12,6 +12,7 @@ says how to install them; SIM_SKIP_BROWSER_TESTS=1 skips it on purpose.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,26 +66,20 @@ def is_local(url: str) -> bool:
     return urlparse(url).hostname in LOCAL_HOSTS
 
 
-def status_text(page) -> str:
-    return page.locator(".sim-status").inner_text()
-
-
-def wait_for_day(page, day: int) -> None:
-    page.wait_for_function(
-        "day => /Day (\\d+)/.test(document.querySelector('.sim-status')?.innerText ?? '')"
-        " && Number(/Day (\\d+)/.exec(document.querySelector('.sim-status').innerText)[1]) >= day",
-        arg=day,
-        timeout=TIMEOUT_MS,
-    )
-
-
 def plot_sources(page) -> list[str]:
-    return [img.get_attribute("src") for img in page.locator("img.solara-image, .solara-image img").all()]
+    return [img.get_attribute("src") for img in page.locator(IMAGES).all()]
+
+
+IMAGES = "img.solara-image, .solara-image img"
 
 
 def test_dashboard_in_headless_chromium(server):
-    from playwright.sync_api import sync_playwright
+    """Every check waits for the page (Playwright's `expect`): the server re-renders over a
+    websocket, and on a busy machine the page shows the old text for a while after each click.
+    """
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=TIMEOUT_MS)
     url, log = server
     assert log.read_text().startswith(f"Dashboard: {url.rstrip('/')}")
     requests: list[str] = []
@@ -100,43 +95,7 @@ def test_dashboard_in_headless_chromium(server):
             page.on("response", lambda r: failures.append(f"{r.status} {r.url}") if r.status >= 400 else None)
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(url)
-            step = page.get_by_role("button", name="Step", exact=True)
-            step.wait_for()
-            assert "Day 0 of 500" in status_text(page)
-            assert "none yet" in page.locator(".sim-changes").inner_text()  # loading moved no lever
-            images = plot_sources(page)
-            assert len(images) == 5 and all(images)
-
-            shared_goals = page.locator(".v-input", has_text="Shared goals")
-            shared_goals.get_by_role("slider").focus()
-            for _ in range(10):
-                page.keyboard.press("ArrowRight")
-            label = page.locator(".v-label", has_text="Shared goals: 10%")
-            label.wait_for()
-
-            for day in (5, 10, 15):
-                step.click()
-                wait_for_day(page, day)
-            assert "Day 15 of 500" in status_text(page)
-            assert "day 0: Shared goals = 10%" in page.locator(".sim-changes").inner_text()
-            page.wait_for_function(
-                "before => [...document.querySelectorAll('.solara-image img, img.solara-image')]"
-                ".every((img, i) => img.src && img.src !== before[i])",
-                arg=images,
-            )
-
-            page.get_by_role("button", name="▶").click()
-            wait_for_day(page, 40)
-            page.get_by_role("button", name="❚❚").click()
-            revenue = page.locator("tr", has_text="Revenue to date").inner_text()
-            assert revenue.split()[-1] != "0", revenue
-
-            page.locator(".v-select", has_text="Scenario").first.click()  # the picker starts another run
-            page.locator(".v-overlay--active .v-list-item-title").get_by_text(
-                "integrated", exact=True
-            ).click()
-            page.locator(".v-label", has_text="SLA on first contact (0 = none): 2.0 h").wait_for()
-            assert "Day 0 of 500" in status_text(page)
+            drive_the_page(page, expect)
         finally:
             browser.close()
 
@@ -146,6 +105,45 @@ def test_dashboard_in_headless_chromium(server):
     assert not failures, failures
     assert not errors, errors
     assert "Traceback" not in log.read_text(), log.read_text()
+
+
+def drive_the_page(page, expect) -> None:
+    """Move a slider, Step three times, Play and pause, then pick another scenario."""
+    status, changes = page.locator(".sim-status"), page.locator(".sim-changes")
+    step = page.get_by_role("button", name="Step", exact=True)
+    expect(step).to_be_visible()
+    expect(status).to_contain_text("Day 0 of 500")
+    expect(changes).to_contain_text("none yet")  # loading moved no lever
+    expect(page.locator(IMAGES)).to_have_count(5)
+    for image in page.locator(IMAGES).all():
+        expect(image).to_have_attribute("src", re.compile(r"."))
+    images = plot_sources(page)
+
+    shared_goals = page.locator(".v-input", has_text="Shared goals")
+    shared_goals.get_by_role("slider").focus()
+    for _ in range(10):
+        page.keyboard.press("ArrowRight")
+    expect(page.locator(".v-label", has_text="Shared goals: 10%")).to_be_visible()
+
+    for day in (5, 10, 15):  # a Step is one working week; wait for each before the next
+        step.click()
+        expect(status).to_contain_text(f"Day {day} of 500")
+    expect(changes).to_contain_text("day 0: Shared goals = 10%")
+    page.wait_for_function(  # waits, as expect does, until every plot has been redrawn
+        "before => [...document.querySelectorAll('.solara-image img, img.solara-image')]"
+        ".every((img, i) => img.src && img.src !== before[i])",
+        arg=images,
+    )
+
+    page.get_by_role("button", name="▶").click()
+    expect(status).to_contain_text(re.compile(r"Day ([4-9]\d|\d{3,}) of 500"))  # 40 days or more
+    page.get_by_role("button", name="❚❚").click()
+    expect(page.locator("tr", has_text="Revenue to date")).to_contain_text(re.compile(r"[1-9]"))
+
+    page.locator(".v-select", has_text="Scenario").first.click()  # the picker starts another run
+    page.locator(".v-overlay--active .v-list-item-title").get_by_text("integrated", exact=True).click()
+    expect(page.locator(".v-label", has_text="SLA on first contact (0 = none): 2.0 h")).to_be_visible()
+    expect(status).to_contain_text("Day 0 of 500")
 
 
 def test_only_local_urls_count_as_local():
