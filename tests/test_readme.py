@@ -48,8 +48,10 @@ def test_the_two_commands_are_up_front():
 
 
 def test_ci_runs_the_readme_test_command():
-    ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text()
-    assert "bash scripts/setup.sh && .venv/bin/python -m pytest" in ci
+    """CI runs the README's two steps, each on its own line so a failed set-up stops it (tests/test_ci.py)."""
+    lines = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text().splitlines()
+    setup, tests = lines.index("bash scripts/setup.sh"), lines.index(".venv/bin/python -m pytest")
+    assert setup < tests
 
 
 def commands() -> list[str]:
