@@ -168,6 +168,8 @@ def new_results_folder(args: argparse.Namespace, make: Callable[[Path], Path]) -
     from sim.output import RESULTS_DIR
 
     base = Path(args.out or RESULTS_DIR)
+    missing = [p for p in (base, *base.parents) if not p.exists()]
+    _CREATED[base] = missing[-1] if missing else None  # removed again if the work writes nothing
     try:
         folder = make(base)
     except OSError as err:
@@ -181,15 +183,29 @@ def new_results_folder(args: argparse.Namespace, make: Callable[[Path], Path]) -
     return folder
 
 
+_CREATED: dict[Path, Path | None] = {}  # per --out folder: the first folder new_results_folder created
+
+
 @contextlib.contextmanager
 def removed_if_unused(folder: Path) -> Iterator[Path]:
-    """Delete `folder` again if the work inside raises before writing any file into it."""
+    """Delete `folder` (and the `--out` folders made for it) if the work raises before writing a file.
+
+    Bad input found only inside the work (a scheduler that cannot be reached, a value the fit
+    rejects) must leave nothing behind, as bad input found before it does.
+    """
     try:
         yield folder
     except BaseException:
         from sim.output import remove_if_empty
 
         remove_if_empty(folder)
+        created = _CREATED.get(folder.parent)
+        if created is not None and not folder.exists():
+            for parent in (folder.parent, *folder.parent.parents):
+                with contextlib.suppress(OSError):  # not empty: something else lives there
+                    parent.rmdir()
+                if parent == created:
+                    break
         raise
 
 
