@@ -1,14 +1,19 @@
 """Writing results to disk: atomic files and the metadata that makes a run repeatable.
 
-Every file is written to a temporary name in its final folder and then renamed (`os.replace`),
-so a crash or a reader never sees half a file. The metadata helpers are shared by every command
-that writes results (single runs now; comparisons and sweeps reuse them): versions, git commit,
-the scenario as resolved, seeds and the command line.
+Every file is written to a temporary name in its final folder, flushed to the disk (`fsync`),
+renamed (`os.replace`), and the folder is flushed too, so a crash, a power cut or a reader never
+sees half a file. Results folders are created atomically (`mkdir` of a fresh name, never
+`exist_ok`), so two commands started in the same second never share one. The metadata helpers
+are shared by every command that writes results (single runs, comparisons, sweeps): versions,
+git commit, the scenario as resolved, seeds and the command line.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
+import fcntl
 import io
 import json
 import math
@@ -18,7 +23,7 @@ import re
 import shlex
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -52,11 +57,22 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     try:
         write(tmp)
         tmp.chmod(0o666 & ~_UMASK)  # mkstemp makes files private; results are ordinary files
+        fsync_path(tmp)  # the data is on disk before the name says it is complete
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    fsync_path(path.parent)  # and the rename itself survives a power cut
     return path
+
+
+def fsync_path(path: Path) -> None:
+    """Flush a file's or a folder's contents to the disk (a folder: the names in it)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def atomic_write_text(path: Path, text: str) -> Path:
@@ -179,23 +195,86 @@ def run_metadata(result: RunResult, argv: list[str], started: datetime | None = 
 
 
 # ---------------------------------------------------------------------- results folders
+MAX_SUFFIX = 10_000  # -2, -3, ... tried before giving up (only a broken folder makes this many)
+
+
 def results_dir(
     kind: str, label: str, seed: int, base: Path = RESULTS_DIR, now: datetime | None = None
 ) -> Path:
-    """`<base>/<kind>[-<label>]-<UTC yyyymmdd-HHMMSS>-seed<N>`, with -2, -3... if already taken.
+    """Create and return `<base>/<kind>[-<label>]-<UTC yyyymmdd-HHMMSS>-seed<N>` (-2, -3... if taken).
 
     Every command names its folder this way, so folders sort by time within a kind and say which
-    seed repeats them. Characters a file system may dislike in the label become `_`.
+    seed repeats them. Characters a file system may dislike in the label become `_`. The folder
+    is created here, with a plain `mkdir` that fails when the name exists, and the next suffix is
+    tried: checking that a name is free and creating it later let two commands started in the
+    same second write into one folder. `base` is created if missing.
+
+    Raises:
+        OSError: `base` cannot be created or written (a file in the way, no permission).
     """
     stamp = (now or utc_now()).strftime("%Y%m%d-%H%M%S")
     label = re.sub(r"[^\w.-]+", "_", label)
     path = Path(base) / "-".join(part for part in (kind, label, stamp, f"seed{seed}") if part)
-    candidate, n = path, 2
-    while candidate.exists():
-        candidate, n = path.with_name(f"{path.name}-{n}"), n + 1
-    return candidate
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for n in range(1, MAX_SUFFIX):
+        candidate = path if n == 1 else path.with_name(f"{path.name}-{n}")
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            continue
+        return candidate
+    raise FileExistsError(errno.EEXIST, "too many results folders of this name", str(path))
 
 
 def default_run_dir(scenario: str, seed: int, base: Path = RESULTS_DIR, now: datetime | None = None) -> Path:
-    """`<base>/run-<scenario>-<UTC yyyymmdd-HHMMSS>-seed<N>`, with -2, -3... if already taken."""
+    """Create `<base>/run-<scenario>-<UTC yyyymmdd-HHMMSS>-seed<N>` (-2, -3... if taken)."""
     return results_dir("run", scenario, seed, base, now)
+
+
+def remove_if_empty(folder: Path) -> None:
+    """Delete a results folder that holds no file (only empty sub-folders), e.g. after bad input.
+
+    A command creates its folder before any work, so that a folder it cannot write stops it at
+    once; when the work then stops before writing anything, no empty folder is left behind.
+    """
+    folder = Path(folder)
+    if not folder.is_dir() or any(p.is_file() for p in folder.rglob("*")):
+        return
+    for sub in sorted(folder.rglob("*"), reverse=True):
+        sub.rmdir()
+    folder.rmdir()
+
+
+LOCK_FILE = ".lock"
+
+
+class FolderBusyError(OSError):
+    """Another process holds a results folder's lock."""
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Hold `<folder>/.lock` (an exclusive `flock`) while a session writes into the folder.
+
+    Two sessions in one folder (a sweep and its `--resume`, or two resumes) would write the same
+    chunks; the second one is refused at once. The kernel drops the lock when the holder dies,
+    however it dies, so a killed sweep never leaves a stale lock.
+
+    Raises:
+        FolderBusyError: Another live process holds the lock (its pid is in the message).
+    """
+    path = Path(folder) / LOCK_FILE
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666 & ~_UMASK)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            raise FolderBusyError(
+                errno.EBUSY, f"in use by another session (pid {holder})", str(folder)
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)

@@ -144,5 +144,5 @@ def test_default_run_dir_is_unique(tmp_path):
     now = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
     first = default_run_dir("defined", 7, tmp_path, now)
     assert first.name == "run-defined-20250102-030405-seed7"
-    first.mkdir()
+    assert first.is_dir()  # created at once, so no other command can take the name
     assert default_run_dir("defined", 7, tmp_path, now).name == "run-defined-20250102-030405-seed7-2"

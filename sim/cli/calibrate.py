@@ -35,7 +35,9 @@ from sim.cli.common import (
     align,
     check_options,
     command_line,
+    new_results_folder,
     parse_set,
+    removed_if_unused,
 )
 from sim.model.params import ParameterError
 
@@ -145,11 +147,14 @@ def handle_calibrate(args: argparse.Namespace) -> int:
     overrides = parse_set(args.set)  # checked by calibrate() before any run
     seed = draw_seed() if args.seed is None else args.seed
 
+    from sim.experiments.limits import check_days
+
+    check_days(args.days)
     from sim.calibration.fit import calibrate
-    from sim.output import RESULTS_DIR
     from sim.reporting.calibration import default_calibrate_dir, write_calibration
 
-    with _progress(args) as bar:
+    folder = new_results_folder(args, lambda out: default_calibrate_dir(observed.name, seed, out))
+    with removed_if_unused(folder), _progress(args) as bar:
         result = calibrate(
             observed,
             base,
@@ -162,8 +167,7 @@ def handle_calibrate(args: argparse.Namespace) -> int:
             workers=args.workers,
             on_run=bar.update,
         )
-    folder = default_calibrate_dir(observed.name, seed, args.out or RESULTS_DIR)
-    write_calibration(result, folder, command_line(args))
+        write_calibration(result, folder, command_line(args))
     if args.json:
         print(json.dumps(json_report(result, folder), allow_nan=False))
     elif args.quiet:

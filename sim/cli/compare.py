@@ -39,6 +39,8 @@ from sim.cli.common import (
     check_options,
     command_line,
     fail,
+    new_results_folder,
+    removed_if_unused,
     run_handler,
     warn_late_interventions,
 )
@@ -120,8 +122,20 @@ def resolve_scenarios(names: Sequence[str]) -> list[Scenario]:
     return scenarios
 
 
+def check_work(args: argparse.Namespace, scenarios: Sequence[Scenario]) -> None:
+    """Refuse a comparison too big to run (days, inquiries a day, memory) before anything starts."""
+    from sim.experiments import limits
+
+    limits.check_days(args.days)
+    workers = args.workers or limits.available_cores()
+    runs = len(scenarios) * args.replications
+    for scenario in scenarios:
+        sets = limits.with_interventions(scenario.params, scenario.interventions)
+        limits.check_estimate(limits.estimate(sets, args.days, runs, workers), f"scenario {scenario.name}")
+
+
 def default_compare_dir(names: Sequence[str], seed: int, base: Path) -> Path:
-    """`<base>/compare-<a>-vs-<b>-<UTC yyyymmdd-HHMMSS>-seed<N>`, with -2, -3... if taken."""
+    """Create `<base>/compare-<a>-vs-<b>-<UTC yyyymmdd-HHMMSS>-seed<N>` (-2, -3... if taken)."""
     from sim.output import results_dir
 
     label = "-vs-".join(names) if len(names) <= MAX_FOLDER_NAMES else f"{len(names)}-scenarios"
@@ -137,23 +151,26 @@ def handle_compare(args: argparse.Namespace) -> int:
     from sim.api import draw_seed
 
     seed = draw_seed() if args.seed is None else args.seed
+    check_work(args, scenarios)
 
     from sim.experiments.compare import compare
-    from sim.output import RESULTS_DIR
     from sim.reporting.report import write_comparison
 
-    folder = default_compare_dir([s.name for s in scenarios], seed, args.out or RESULTS_DIR)
-    result = compare(
-        scenarios,
-        replications=args.replications,
-        seed=seed,
-        days=args.days,
-        workers=args.workers,
-        folder=folder,
-        until_ci=args.until_ci,
-        progress=not (args.json or args.quiet),
+    folder = new_results_folder(
+        args, lambda base: default_compare_dir([s.name for s in scenarios], seed, base)
     )
-    write_comparison(result, folder, command_line(args))
+    with removed_if_unused(folder):
+        result = compare(
+            scenarios,
+            replications=args.replications,
+            seed=seed,
+            days=args.days,
+            workers=args.workers,
+            folder=folder,
+            until_ci=args.until_ci,
+            progress=not (args.json or args.quiet),
+        )
+        write_comparison(result, folder, command_line(args))
     if args.json:
         print(json.dumps(json_report(result), allow_nan=False))
     elif args.quiet:

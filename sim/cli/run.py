@@ -23,7 +23,9 @@ from sim.cli.common import (
     align,
     check_options,
     format_kpis,
+    new_results_folder,
     parse_set,
+    removed_if_unused,
     warn_late_interventions,
 )
 
@@ -56,7 +58,12 @@ def register_run(subparsers: Any) -> None:
 
 
 def handle_run(args: argparse.Namespace) -> int:
-    """Check everything, run, write the folder, then report; nothing is written on bad input."""
+    """Check everything, create the folder, run, write, then report; nothing is written on bad input.
+
+    The run's size is checked first (`sim.experiments.limits`: days, inquiries a day, leads in
+    memory), and the folder is created before the run, so neither a run too big for the machine
+    nor an `--out` that cannot be written costs a simulation first.
+    """
     check_run_args(args.days, args.seed, args.period)
     scenario = resolve_scenario(args.scenario).with_values(parse_set(args.set), source="--set")
     check_options(args, "out")
@@ -64,15 +71,23 @@ def handle_run(args: argparse.Namespace) -> int:
 
     import warnings
 
-    from sim.api import LateInterventionWarning
-    from sim.output import RESULTS_DIR, default_run_dir
+    from sim.api import LateInterventionWarning, draw_seed
+    from sim.experiments import limits
+
+    limits.check_days(args.days)
+    sets = limits.with_interventions(scenario.params, scenario.interventions)
+    limits.check_estimate(limits.estimate(sets, args.days, runs=1, workers=1), where=_where(args, scenario))
+    seed = draw_seed() if args.seed is None else args.seed
+
+    from sim.output import default_run_dir
     from sim.reporting.run import write_run
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", LateInterventionWarning)  # said above, in the CLI's words
-        result = run(scenario, seed=args.seed, days=args.days, period=args.period)
-    out_dir = default_run_dir(scenario.name, result.seed, args.out or RESULTS_DIR)
-    write_run(result, out_dir, [PROG, *args.argv])
+    out_dir = new_results_folder(args, lambda base: default_run_dir(scenario.name, seed, base))
+    with removed_if_unused(out_dir):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", LateInterventionWarning)  # said above, in the CLI's words
+            result = run(scenario, seed=seed, days=args.days, period=args.period)
+        write_run(result, out_dir, [PROG, *args.argv])
     if args.json:
         print(json.dumps(_json_report(result, out_dir), allow_nan=False))
     elif args.quiet:
@@ -80,6 +95,11 @@ def handle_run(args: argparse.Namespace) -> int:
     else:
         print(_text_report(result, out_dir, seed_given=args.seed is not None))
     return EXIT_OK
+
+
+def _where(args: argparse.Namespace, scenario: Any) -> str:
+    """Where a run's parameter values came from, for a message: --set, the scenario, or both."""
+    return f"scenario {scenario.name} with --set" if args.set else f"scenario {scenario.name}"
 
 
 def _json_report(result: Any, out_dir: Path) -> dict[str, Any]:

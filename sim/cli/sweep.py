@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,9 +35,12 @@ from sim.cli.common import (
     add_replications_option,
     add_workers_option,
     align,
+    cap_workers,
     check_options,
     command_line,
     fail,
+    new_results_folder,
+    removed_if_unused,
 )
 from sim.model.params import ParameterError
 
@@ -100,7 +104,12 @@ def _add_options(p: argparse.ArgumentParser) -> None:
         "--chunk-runs",
         type=int,
         metavar="N",
-        help="finished runs per chunk file written to disk (default: 50)",
+        help="finished runs per chunk file, compacted from per-run files (default: 50)",
+    )
+    p.add_argument(
+        "--allow-large",
+        action="store_true",
+        help="allow up to 10,000,000 runs and 2,000,000 design points (default limits: 100,000 each)",
     )
     add_output_options(p)
 
@@ -111,6 +120,8 @@ def check_sweep_args(args: argparse.Namespace) -> None:
     _check_range("--replications", args.replications, MAX_REPLICATIONS)
     check_options(args, "days", "workers")
     _check_range("--dask-local", args.dask_local, MAX_DASK_WORKERS)
+    if args.dask_local is not None:
+        args.dask_local = cap_workers("--dask-local", args.dask_local)
     _check_range("--chunk-runs", args.chunk_runs, MAX_CHUNK_RUNS)
     check_options(args, "out")
     if args.scheduler is not None:
@@ -122,6 +133,22 @@ def check_sweep_args(args: argparse.Namespace) -> None:
 def _check_range(option: str, value: int | None, high: int) -> None:
     if value is not None and not 1 <= value <= high:
         raise ParameterError(f"{option}: got {value}; allowed: a whole number from 1 to {high}")
+
+
+def check_work(args: argparse.Namespace, experiment: Experiment) -> None:
+    """Refuse an experiment too big to start (runs, points, days, inquiries a day, memory).
+
+    Checked from the spec's counts and parameter ranges alone, before the design is sampled or
+    design.csv written (a 1e9-point grid used to stream 50 GB of design.csv before its first run).
+    """
+    from sim.experiments import limits
+
+    limits.check_days(experiment.days, "--days" if args.days is not None else f"{experiment.where}: days")
+    limits.check_size(experiment.runs, experiment.points, experiment.where, args.allow_large)
+    local = args.scheduler is None
+    workers = args.dask_local or args.workers or (limits.available_cores() if local else 1)
+    work = limits.experiment_estimate(experiment, workers)
+    limits.check_estimate(work, experiment.where, check_memory=local)
 
 
 def load(args: argparse.Namespace, kind: str) -> Experiment:
@@ -151,13 +178,23 @@ def handle_sensitivity(args: argparse.Namespace) -> int:
 def _handle(args: argparse.Namespace, kind: str) -> int:
     check_sweep_args(args)
     experiment = load(args, kind)
+    check_work(args, experiment)
     from sim.experiments.sweep import check_resume, default_sweep_dir
-    from sim.output import RESULTS_DIR
 
     if args.resume is not None:
         check_resume(args.resume, experiment)
-    folder = args.resume or default_sweep_dir(kind, experiment, args.out or RESULTS_DIR)
-    result = _run(args, experiment, folder)
+        folder = args.resume
+    else:
+        folder = new_results_folder(args, lambda base: default_sweep_dir(kind, experiment, base))
+    args.interrupt_hint = f"finished runs are kept; finish with --resume {folder}"
+    with removed_if_unused(folder):
+        result = _run(args, experiment, folder)
+    args.interrupt_hint = None
+    for name in result.repaired:
+        print(
+            f"warning: {folder / name} was unreadable (cut short by a crash?); its runs ran again",
+            file=sys.stderr,
+        )
     files = write_plots(result)
     sensitivity = _sensitivity(result) if kind == "sensitivity" else None
     if sensitivity is not None:

@@ -29,6 +29,8 @@ from sim.cli.common import (
     align,
     check_options,
     command_line,
+    new_results_folder,
+    removed_if_unused,
 )
 
 if TYPE_CHECKING:
@@ -78,7 +80,7 @@ def check_validate_args(args: argparse.Namespace) -> None:
 
 
 def default_validate_dir(seed: int, base: Path) -> Path:
-    """`<base>/validate-<UTC yyyymmdd-HHMMSS>-seed<N>`, with -2, -3... if taken."""
+    """Create `<base>/validate-<UTC yyyymmdd-HHMMSS>-seed<N>` (-2, -3... if taken)."""
     from sim.output import results_dir
 
     return results_dir("validate", "", seed, base)
@@ -87,19 +89,19 @@ def default_validate_dir(seed: int, base: Path) -> Path:
 def handle_validate(args: argparse.Namespace) -> int:
     """Check the input, run the suite, print the table; exit 1 if any check failed."""
     check_validate_args(args)
-    from sim.output import RESULTS_DIR
     from sim.validation.suite import run_suite
 
-    folder = default_validate_dir(args.seed, args.out or RESULTS_DIR)
-    result = run_suite(
-        quick=args.quick,
-        seed=args.seed,
-        workers=args.workers,
-        folder=folder,
-        patterns=args.pattern,
-        progress=not (args.json or args.quiet),
-        command=command_line(args),
-    )
+    folder = new_results_folder(args, lambda base: default_validate_dir(args.seed, base))
+    with removed_if_unused(folder):
+        result = run_suite(
+            quick=args.quick,
+            seed=args.seed,
+            workers=args.workers,
+            folder=folder,
+            patterns=args.pattern,
+            progress=not (args.json or args.quiet),
+            command=command_line(args),
+        )
     if args.json:
         print(json.dumps(json_report(result), allow_nan=False))
     elif args.quiet:

@@ -14,7 +14,6 @@ their spec.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from concurrent.futures import Executor
@@ -93,9 +92,10 @@ def open_executor(
 
 
 def _process_pool(workers: int | None) -> Iterator[ExecutorHandle]:
+    from sim.experiments.limits import available_cores
     from sim.experiments.runner import default_executor
 
-    n = workers or os.cpu_count() or 1
+    n = workers or available_cores()
     executor = default_executor(n)
     label = "this process" if n == 1 else f"process pool of {n} workers"
     try:

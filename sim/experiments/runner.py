@@ -4,10 +4,15 @@ Design choices, after what `mesa.batch_run` lacks (DESIGN.md section 6):
 - any Executor: a process pool by default, serial in-process for one worker, a Dask cluster's
   executor when given one; results never depend on which, because each run is a pure function
   of its `RunSpec` and the tables are sorted by run id before anyone reads them;
-- bounded memory: at most a few runs per worker are in flight, and finished runs are flushed to
-  disk in chunks (written to a temporary name, then renamed), so a killed batch loses only the
-  runs in flight and a resumed one skips every run already in a chunk;
-- a run that raises is recorded with its traceback and the batch goes on.
+- bounded memory: at most a few runs per worker are in flight, and each finished run is written
+  to disk at once (a small per-run file, written to a temporary name, fsynced, then renamed),
+  later compacted into chunks of `chunk_runs` runs, so a killed batch loses only the runs in
+  flight and a resumed one skips every run already on disk;
+- a file found unreadable on resume (a chunk truncated by a crash) is reported, removed with its
+  partner table, and its runs run again;
+- a run that raises is recorded with its traceback and the batch goes on;
+- an interrupted batch (Ctrl-C, SIGTERM) cancels what waits and ends its pool's workers at once,
+  and pool workers end themselves when the driver dies (even by SIGKILL), so none is orphaned.
 """
 
 from __future__ import annotations
@@ -15,7 +20,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import select
 import sys
+import threading
+import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
@@ -26,10 +34,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.experiments.limits import available_cores
 from sim.model.params import Intervention, Params
-from sim.output import atomic_write, atomic_write_text
+from sim.output import atomic_write, atomic_write_text, fsync_path
 
-CHUNK_RUNS = 50  # runs per chunk file: few files for big sweeps, little lost when killed
+CHUNK_RUNS = 50  # runs per chunk file: few files for big sweeps (each run is on disk at once anyway)
+CHUNK_GLOB, RUN_GLOB = "chunk-*.parquet", "run-*.parquet"  # compacted chunks; one finished run each
 SUMMARY_DIR, SERIES_DIR, FAILURE_DIR = "runs", "series", "failures"
 NO_SERIES = "none"  # RunSpec.period of runs whose time series nobody reads
 # What the process pool's fork server imports before forking workers: the driver's main module
@@ -123,10 +133,15 @@ def execute_run(spec: RunSpec, extra: Callable[[Any], dict[str, float]] | None =
 
 
 class ResultStore:
-    """A results folder that grows chunk by chunk.
+    """A results folder that grows run by run.
 
-    `runs/` holds summaries, `series/` time series, `failures/` tracebacks; every file is
-    written under a temporary name and renamed.
+    `runs/` holds summaries, `series/` time series, `failures/` tracebacks. Each finished run is
+    written at once as `run-<id>.parquet` (series first, then the summary, whose presence marks
+    the run as done); every `chunk_runs` runs are compacted into `chunk-<n>.parquet` files (again
+    series first), and only then are their per-run files deleted. Every file is written under a
+    temporary name, fsynced and renamed. Opening a folder repairs what a crash can leave: an
+    unreadable file (with its partner in the other table), a series without its summary, and
+    per-run files of runs already compacted; `repaired` lists what was removed.
     """
 
     def __init__(self, folder: Path, chunk_runs: int = CHUNK_RUNS) -> None:
@@ -134,14 +149,48 @@ class ResultStore:
         self.chunk_runs = chunk_runs
         for sub in (SUMMARY_DIR, SERIES_DIR, FAILURE_DIR):
             (self.folder / sub).mkdir(parents=True, exist_ok=True)
-        self._pending: list[RunOutcome] = []
-        self._chunk = len(list((self.folder / SUMMARY_DIR).glob("chunk-*.parquet")))
+        self.repaired = self._repair()
+        self._pending = sorted(p.name for p in (self.folder / SUMMARY_DIR).glob(RUN_GLOB))
+        numbers = [
+            int(p.stem.split("-")[1]) for d in (SUMMARY_DIR, SERIES_DIR) for p in self._files(d, CHUNK_GLOB)
+        ]
+        self._chunk = max(numbers, default=-1) + 1
+
+    def _files(self, sub: str, pattern: str) -> list[Path]:
+        return sorted((self.folder / sub).glob(pattern))
+
+    def _repair(self) -> list[str]:
+        """Remove what a crash left half-done; return the removed files' names (for a warning)."""
+        removed: list[str] = []
+        summaries, series = self.folder / SUMMARY_DIR, self.folder / SERIES_DIR
+        names = {
+            p.name for d in (summaries, series) for pattern in (CHUNK_GLOB, RUN_GLOB) for p in d.glob(pattern)
+        }
+        for name in sorted(names):
+            pair = [summaries / name, series / name]
+            broken = [p for p in pair if p.exists() and not _readable(p)]
+            orphan = not pair[0].exists()  # a series whose summary was never written
+            if broken or orphan:
+                removed += [str(p.relative_to(self.folder)) for p in broken]
+                for path in pair:
+                    path.unlink(missing_ok=True)
+        compacted = self._chunk_ids()
+        for path in self._files(SUMMARY_DIR, RUN_GLOB):  # killed after compaction, before clean-up
+            if path.stem.removeprefix("run-") in compacted:
+                path.unlink()
+                (series / path.name).unlink(missing_ok=True)
+        return removed
+
+    def _chunk_ids(self) -> set[str]:
+        done: set[str] = set()
+        for path in self._files(SUMMARY_DIR, CHUNK_GLOB):
+            done.update(pd.read_parquet(path, columns=["run_id"])["run_id"])
+        return done
 
     def finished_ids(self) -> set[str]:
         """Run ids already on disk (successes and failures), for resuming."""
-        done: set[str] = set()
-        for path in sorted((self.folder / SUMMARY_DIR).glob("chunk-*.parquet")):
-            done.update(pd.read_parquet(path, columns=["run_id"])["run_id"])
+        done = self._chunk_ids()
+        done.update(p.stem.removeprefix("run-") for p in self._files(SUMMARY_DIR, RUN_GLOB))
         return done
 
     def failed_ids(self) -> set[str]:
@@ -149,29 +198,43 @@ class ResultStore:
         return {p.stem for p in (self.folder / FAILURE_DIR).glob("*.txt")}
 
     def add(self, outcome: RunOutcome) -> None:
-        """Keep a finished run; failures go to disk at once, successes in chunks."""
+        """Write a finished run to disk at once; compact every `chunk_runs` runs into a chunk."""
+        run_id = outcome.spec.run_id
         if outcome.error is not None:
-            atomic_write_text(self.folder / FAILURE_DIR / f"{outcome.spec.run_id}.txt", outcome.error)
+            atomic_write_text(self.folder / FAILURE_DIR / f"{run_id}.txt", outcome.error)
             return
-        stale = self.folder / FAILURE_DIR / f"{outcome.spec.run_id}.txt"
+        stale = self.folder / FAILURE_DIR / f"{run_id}.txt"
         stale.unlink(missing_ok=True)  # a resumed run that now succeeded
-        self._pending.append(outcome)
+        name = f"run-{run_id}.parquet"
+        labels = outcome.spec.labels()
+        if outcome.timeseries is not None and not outcome.timeseries.empty:
+            series = _labelled(outcome.timeseries, labels)
+            atomic_write(self.folder / SERIES_DIR / name, lambda tmp: series.to_parquet(tmp, index=False))
+        summary = pd.DataFrame([{**labels, **outcome.summary}])
+        atomic_write(self.folder / SUMMARY_DIR / name, lambda tmp: summary.to_parquet(tmp, index=False))
+        self._pending.append(name)
         if len(self._pending) >= self.chunk_runs:
             self.flush()
 
     def flush(self) -> None:
-        """Write the pending runs as one chunk of each table."""
+        """Compact the per-run files written since the last chunk into one chunk of each table."""
         if not self._pending:
             return
-        summaries = pd.DataFrame([{**o.spec.labels(), **o.summary} for o in self._pending])
-        series = pd.concat(
-            [_labelled(o.timeseries, o.spec.labels()) for o in self._pending], ignore_index=True
-        )
+        runs, series = self.folder / SUMMARY_DIR, self.folder / SERIES_DIR
+        # Rows rebuilt from records, as a chunk built in memory would be: one dtype per column.
+        rows = [row for name in self._pending for row in pd.read_parquet(runs / name).to_dict("records")]
+        summaries = pd.DataFrame(rows)
+        parts = [pd.read_parquet(series / n) for n in self._pending if (series / n).exists()]
         name = f"chunk-{self._chunk:06d}.parquet"
-        if not series.empty:  # runs that record no time series (sweeps with period "none")
-            atomic_write(self.folder / SERIES_DIR / name, lambda tmp: series.to_parquet(tmp, index=False))
-        # The summary chunk goes last: its presence is what marks these runs as done.
-        atomic_write(self.folder / SUMMARY_DIR / name, lambda tmp: summaries.to_parquet(tmp, index=False))
+        if parts:  # runs that record no time series (sweeps with period "none") have none
+            table = pd.concat(parts, ignore_index=True)
+            atomic_write(series / name, lambda tmp: table.to_parquet(tmp, index=False))
+        # The summary chunk goes last: its presence is what marks these runs as compacted.
+        atomic_write(runs / name, lambda tmp: summaries.to_parquet(tmp, index=False))
+        for done in self._pending:
+            (series / done).unlink(missing_ok=True)
+            (runs / done).unlink()
+        fsync_path(runs)
         self._chunk += 1
         self._pending = []
 
@@ -184,12 +247,29 @@ class ResultStore:
         return _read_sorted(self.folder / SERIES_DIR, ["scenario", "replication", "run_id", "period"])
 
 
+def _readable(path: Path) -> bool:
+    """Whether a parquet file is whole: a truncated one has no footer (ArrowInvalid on reading)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        pq.read_metadata(path)
+    except (pa.ArrowException, OSError):
+        return False
+    return True
+
+
+def stored_files(folder: Path) -> list[Path]:
+    """A table's files on disk: compacted chunks, then runs not yet compacted."""
+    return [*sorted(Path(folder).glob(CHUNK_GLOB)), *sorted(Path(folder).glob(RUN_GLOB))]
+
+
 def _labelled(table: pd.DataFrame, labels: dict[str, Any]) -> pd.DataFrame:
     return pd.concat([pd.DataFrame({k: [v] * len(table) for k, v in labels.items()}), table], axis=1)
 
 
 def _read_sorted(folder: Path, order: list[str]) -> pd.DataFrame:
-    paths = sorted(folder.glob("chunk-*.parquet"))
+    paths = stored_files(folder)
     if not paths:
         return pd.DataFrame()
     table = pd.concat([pd.read_parquet(p) for p in paths], ignore_index=True)
@@ -204,14 +284,15 @@ class SerialExecutor(Executor):
         future: Future = Future()
         try:
             future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future
+        except Exception as exc:  # noqa: BLE001 - handed to the caller through the future
             future.set_exception(exc)
+        # Ctrl-C and SIGTERM (KeyboardInterrupt) propagate: they stop the batch, not this run alone.
         return future
 
 
 def default_executor(workers: int | None) -> Executor:
     """A process pool of `workers` (all cores when None), or in-process for one worker."""
-    workers = workers or os.cpu_count() or 1
+    workers = workers or available_cores()
     if workers == 1:
         return SerialExecutor()
     import multiprocessing
@@ -222,7 +303,63 @@ def default_executor(workers: int | None) -> Executor:
     # importing Mesa, SciPy and pandas again on its first run (seconds each on a busy machine).
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(WORKER_PRELOAD)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=watch_driver, initargs=(os.getpid(),)
+    )
+
+
+DRIVER_POLL_S = 0.5  # where pidfd is missing: how often a worker looks for its driver
+
+
+def watch_driver(driver: int) -> None:
+    """A pool worker's initializer: end this worker as soon as the driver process is gone.
+
+    Workers are children of the fork server, not of the driver, and block on a queue that they
+    hold open themselves, so a driver killed by SIGKILL (or the OOM killer) would leave them
+    running forever. A daemon thread waits on a pidfd of the driver (Linux 5.3+; it becomes
+    readable when the driver exits, zombie or not) or, elsewhere, polls for it.
+    """
+    threading.Thread(target=_wait_for_exit, args=(driver,), daemon=True, name="watch-driver").start()
+
+
+def _wait_for_exit(driver: int) -> None:
+    try:
+        fd = os.pidfd_open(driver)
+    except (AttributeError, OSError):  # no pidfd here: poll
+        while _alive(driver) and os.getppid() != 1:
+            time.sleep(DRIVER_POLL_S)
+    else:
+        select.select([fd], [], [])
+    os._exit(1)  # noqa: SLF001 - nothing of this worker's is worth finishing without its driver
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def abandon(executor: Executor, running: Iterable[Future] = ()) -> None:
+    """Stop an executor's work at once (an interrupted batch): cancel what waits, end the workers.
+
+    A process pool's `shutdown()` would wait for every run in flight and then run the queued
+    ones; here its workers are terminated instead (their runs are lost, and run again on resume).
+    Other executors (a Dask cluster's) get their futures cancelled.
+    """
+    for future in running:
+        future.cancel()
+    processes = list((getattr(executor, "_processes", None) or {}).values())  # ProcessPoolExecutor's
+    if not processes:
+        return
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=5)
 
 
 def run_batch(
@@ -241,8 +378,9 @@ def run_batch(
     grow with the number of runs. `retries` re-submits a run whose worker died (the executor
     raised, as opposed to the model raising, which is recorded as a failure). `task` replaces
     `execute_run` (it must be picklable, e.g. a module-level function or a `functools.partial`
-    of one), for callers that keep only some columns of each run. Finished runs are flushed
-    even when the batch stops early (Ctrl-C, a broken pool), so a resume loses only runs in flight.
+    of one), for callers that keep only some columns of each run. Every finished run is on disk
+    as soon as it is stored; when the batch stops early (Ctrl-C, SIGTERM, a broken pool) the runs
+    in flight are abandoned (`abandon`) and the rest compacted, so a resume loses only those.
     """
     done = store.finished_ids()
     todo: Iterator[RunSpec] = (s for s in specs if s.run_id not in done)
@@ -269,6 +407,9 @@ def run_batch(
                     on_done(outcome)
                 for nxt in _take(todo, 1):
                     submit(nxt, 0)
+    except BaseException:
+        abandon(executor, running)
+        raise
     finally:
         store.flush()
     return failed

@@ -1,7 +1,7 @@
 """Running an experiment: every design point's replications on any executor, then tables per point.
 
-Runs stream to disk through `sim.experiments.runner` (chunks written under a temporary name, then renamed)
-as they finish, so a sweep killed at any moment loses only the runs in flight, and running it
+Runs stream to disk through `sim.experiments.runner` as they finish (each run at once, fsynced,
+compacted into chunks later), so a sweep killed at any moment loses only the runs in flight, and running it
 again on the same folder (`resume=True`) skips every run already on disk: a run's id is a digest
 of its parameters, seed and replication, the same in every session.
 
@@ -19,6 +19,7 @@ of each KPI per point), `tornado.csv` (with a [tornado] table), and the runner's
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import io
@@ -56,14 +57,17 @@ from sim.experiments.runner import (
     progress_bar,
     replication_seeds,
     run_batch,
+    stored_files,
 )
 from sim.experiments.spec import Experiment
 from sim.experiments.stats import LEVEL, paired_difference
 from sim.model.params import ParameterError
 from sim.output import (
+    FolderBusyError,
     atomic_write,
     atomic_write_json,
     environment_metadata,
+    folder_lock,
     jsonable,
     package_versions,
     results_dir,
@@ -93,6 +97,8 @@ class SweepResult:
         failed: Run ids whose traceback is in failures/.
         skipped: Runs found finished on disk when this call started (a resume).
         seconds: Wall time of this call.
+        repaired: Files found unreadable when the folder was opened (a chunk truncated by a
+            crash), removed; their runs ran again.
     """
 
     experiment: Experiment
@@ -102,6 +108,7 @@ class SweepResult:
     failed: list[str] = field(default_factory=list)
     skipped: int = 0
     seconds: float = 0.0
+    repaired: list[str] = field(default_factory=list)  # unreadable files found and recomputed
 
 
 # ---------------------------------------------------------------------- runs
@@ -175,14 +182,44 @@ def run_sweep(
     """
     started, clock = utc_now(), time.perf_counter()
     folder = Path(folder)
-    store = ResultStore(folder, chunk_runs)
-    if resume:
-        _remove_partial_files(folder)
-    skipped = len(store.finished_ids())
-    session = {"started_utc": started.isoformat(timespec="seconds"), "command": shlex.join(command)}
-    session |= {"executor": executor_label, "runs_already_done": skipped}
-    meta = _metadata(experiment, folder, session, resume)
-    atomic_write_json(folder / METADATA_FILE, meta)
+    folder.mkdir(parents=True, exist_ok=True)  # a new folder given by a Python caller
+    with _locked(folder, resume):
+        if resume:
+            _remove_partial_files(folder)
+        store = ResultStore(folder, chunk_runs)
+        skipped = len(store.finished_ids())
+        session = {"started_utc": started.isoformat(timespec="seconds"), "command": shlex.join(command)}
+        session |= {"executor": executor_label, "runs_already_done": skipped, "repaired": store.repaired}
+        meta = _metadata(experiment, folder, session, resume)
+        atomic_write_json(folder / METADATA_FILE, meta)
+        try:
+            summary, tornado = _session(
+                experiment, folder, store, executor, skipped, progress, in_flight, retries
+            )
+        except BaseException:  # Ctrl-C, SIGTERM, a broken cluster: say so, and keep what is on disk
+            meta["status"] = "interrupted"
+            meta["sessions"][-1]["finished_utc"] = utc_now().isoformat(timespec="seconds")
+            atomic_write_json(folder / METADATA_FILE, meta)
+            raise
+        failed = sorted(store.failed_ids())
+        seconds = time.perf_counter() - clock
+        _finish_metadata(meta, folder, summary, failed, seconds)
+    result = SweepResult(experiment, folder, summary, tornado, failed, skipped, seconds)
+    result.repaired = store.repaired
+    return result
+
+
+def _session(
+    experiment: Experiment,
+    folder: Path,
+    store: ResultStore,
+    executor: Executor,
+    skipped: int,
+    progress: bool,
+    in_flight: int,
+    retries: int,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The design file, every missing run, then the tables: what an interruption can cut short."""
     if not (folder / DESIGN_FILE).exists():
         write_design(experiment, folder / DESIGN_FILE)
     bar = progress_bar(experiment.runs - skipped, progress)
@@ -195,10 +232,22 @@ def run_sweep(
         bar.close()
     summary = assemble(experiment, folder)
     tornado = write_tornado(experiment, folder) if experiment.tornado else None
-    failed = sorted(store.failed_ids())
-    seconds = time.perf_counter() - clock
-    _finish_metadata(meta, folder, summary, failed, seconds)
-    return SweepResult(experiment, folder, summary, tornado, failed, skipped, seconds)
+    return summary, tornado
+
+
+@contextlib.contextmanager
+def _locked(folder: Path, resume: bool) -> Iterator[None]:
+    """The folder's lock for this session; a folder another sweep is writing is refused at once."""
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(folder_lock(folder))
+        except FolderBusyError as err:
+            option = "--resume" if resume else "--out"
+            raise ParameterError(
+                f"{option}: {folder}: {err.strerror}; allowed: a sweep folder no other session is "
+                "writing (wait for it to end)"
+            ) from None
+        yield
 
 
 def _remove_partial_files(folder: Path) -> None:
@@ -210,7 +259,7 @@ def _remove_partial_files(folder: Path) -> None:
 
 # ---------------------------------------------------------------------- folders and metadata
 def default_sweep_dir(kind: str, experiment: Experiment, base: Path) -> Path:
-    """`<base>/<kind>-<name>-<UTC yyyymmdd-HHMMSS>-seed<N>`, with -2, -3... if already taken."""
+    """Create `<base>/<kind>-<name>-<UTC yyyymmdd-HHMMSS>-seed<N>` (-2, -3... if already taken)."""
     return results_dir(kind, experiment.name, experiment.seed, base)
 
 
@@ -365,7 +414,7 @@ def _chunk_points(folder: Path) -> list[_Chunk]:
     import pyarrow.parquet as pq
 
     chunks = []
-    for path in sorted(folder.glob("chunk-*.parquet")):
+    for path in stored_files(folder):
         column = pq.read_table(path, columns=["point"]).column("point")
         if len(column):
             chunks.append(_Chunk(path, pc.min(column).as_py(), pc.max(column).as_py(), len(column)))

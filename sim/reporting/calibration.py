@@ -37,7 +37,7 @@ FILES: tuple[str, ...] = ("calibrated.toml", "fit.csv", "parameters.csv", "metad
 
 
 def default_calibrate_dir(name: str, seed: int, base: Path = RESULTS_DIR) -> Path:
-    """`<base>/calibrate-<name>-<UTC yyyymmdd-HHMMSS>-seed<N>`, with -2, -3... if already taken."""
+    """Create `<base>/calibrate-<name>-<UTC yyyymmdd-HHMMSS>-seed<N>` (-2, -3... if already taken)."""
     return results_dir("calibrate", name, seed, base)
 
 
