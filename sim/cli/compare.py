@@ -218,7 +218,7 @@ def plain(text: str) -> str:
 
 def kpi_table(result: Comparison, kpis: Sequence[str] = TABLE_KPIS) -> str:
     """KPI means per scenario, then each scenario's difference to the baseline with its 95% CI."""
-    from sim.reporting.report import fmt_uplift, fmt_value, fmt_with_ci, kpi_info
+    from sim.reporting.formats import fmt_uplift, fmt_value, fmt_with_ci, kpi_info
 
     base, others = result.names[0], result.names[1:]
     table = result.comparison[result.comparison["baseline"] == base]
@@ -246,7 +246,9 @@ def kpi_table(result: Comparison, kpis: Sequence[str] = TABLE_KPIS) -> str:
 
 def text_report(result: Comparison, seed_given: bool) -> str:
     """What a person reads on the terminal: setup, the KPI table, the sentences, the folder."""
-    from sim.reporting.report import horizon_words, payback_sentence, paybacks, revenue_sentence
+    from sim.reporting.formats import horizon_words
+    from sim.reporting.payback import payback_sentence, paybacks
+    from sim.reporting.sentences import revenue_sentence
 
     seed_note = "" if seed_given else f"  (drawn at random; repeat with --seed {result.root_seed})"
     names = f"{result.names[0]} (baseline) vs " + ", ".join(result.names[1:])
@@ -279,7 +281,7 @@ def json_report(result: Comparison) -> dict[str, Any]:
     """The comparison as one JSON-ready object: setup, per-KPI means and pairs, failures, warning."""
     from sim.experiments.runner import FAILURE_DIR
     from sim.output import jsonable
-    from sim.reporting.report import payback_record, paybacks
+    from sim.reporting.payback import payback_record, paybacks
 
     folder = Path(result.folder)
     return jsonable(

@@ -7,8 +7,8 @@ The report's parts live in modules of their own, so that each can be read and ch
 every import among them points one way: number formats (`sim.reporting.formats`), plain-words
 sentences (`sim.reporting.sentences`), payback of interventions (`sim.reporting.payback`), the blocks
 (`sim.reporting.blocks`), the sections built of them (`sim.reporting.sections`) and the markdown and
-HTML renderers (`sim.reporting.render`). This module ties them to a comparison and to files, and
-re-exports their public names, so `from sim.reporting.report import ...` keeps working.
+HTML renderers (`sim.reporting.render`). This module ties them to a comparison and to files;
+import each part's names from its own module.
 
 Example, the shipped intervention (a segregated company integrates after six months)::
 
@@ -37,86 +37,18 @@ from sim.output import (
     scenario_metadata,
     utc_now,
 )
-from sim.reporting.blocks import PLOT_DIR, Block, Bullets, Figure, Heading, Para, Table
-from sim.reporting.formats import (
-    HEADLINE_KPIS,
-    KPIS,
-    NUMBER_WORDS,
-    YEAR_DAYS,
-    Kpi,
-    fmt_effect,
-    fmt_interval,
-    fmt_money,
-    fmt_p,
-    fmt_uplift,
-    fmt_value,
-    fmt_with_ci,
-    horizon_words,
-    kpi_info,
-    money_scale,
-)
+from sim.reporting.blocks import PLOT_DIR
 from sim.reporting.payback import (
-    Payback,
-    break_even_days,
-    cumulative_difference,
     intervention_events,
     payback_record,
-    payback_sentence,
     paybacks,
 )
-from sim.reporting.render import CSS, inline_html, render_html, render_markdown
-from sim.reporting.sections import CAVEATS, FIGURES, lever_table, report_blocks, report_title
-from sim.reporting.sentences import kpi_sentence, revenue_sentence
+from sim.reporting.render import render_html, render_markdown
+from sim.reporting.sections import report_blocks, report_title
 
 if TYPE_CHECKING:
     from sim.experiments.compare import Comparison
 
-__all__ = [
-    "CAVEATS",
-    "CSS",
-    "FIGURES",
-    "HEADLINE_KPIS",
-    "KPIS",
-    "NUMBER_WORDS",
-    "PLOT_DIR",
-    "REPORT_FILES",
-    "YEAR_DAYS",
-    "Block",
-    "Bullets",
-    "Figure",
-    "Heading",
-    "Kpi",
-    "Para",
-    "Payback",
-    "Table",
-    "break_even_days",
-    "comparison_metadata",
-    "cumulative_difference",
-    "fmt_effect",
-    "fmt_interval",
-    "fmt_money",
-    "fmt_p",
-    "fmt_uplift",
-    "fmt_value",
-    "fmt_with_ci",
-    "horizon_words",
-    "inline_html",
-    "intervention_events",
-    "kpi_info",
-    "kpi_sentence",
-    "money_scale",
-    "payback_record",
-    "payback_sentence",
-    "paybacks",
-    "render_html",
-    "render_markdown",
-    "report_blocks",
-    "report_html",
-    "report_markdown",
-    "revenue_sentence",
-    "write_comparison",
-    "write_figures",
-]
 
 REPORT_FILES: tuple[str, ...] = (
     "summary.csv",
@@ -126,7 +58,6 @@ REPORT_FILES: tuple[str, ...] = (
     "report.md",
     "report.html",
 )
-_lever_table = lever_table  # the lever table alone, as tests/reporting/test_report.py builds it
 
 
 def report_markdown(comparison: Comparison) -> str:

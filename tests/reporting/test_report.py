@@ -14,7 +14,8 @@ import pytest
 
 from sim.experiments.compare import compare
 from sim.experiments.runner import replication_seeds
-from sim.reporting import report
+from sim.reporting import formats, render, report, sections, sentences
+from sim.reporting import payback as pay
 
 REPLICATIONS, DAYS, SEED = 4, 200, 9  # small, yet past the intervention on day 126
 
@@ -121,7 +122,7 @@ def test_break_even_days_follow_the_definition():
         "turns positive at the end": [-5, -4, -3, -2, -1, 0.5],
     }
     curves = pd.DataFrame(cases, index=pd.Index(days, name="day"))
-    got = report.break_even_days(curves)
+    got = pay.break_even_days(curves)
     for name, diffs in cases.items():
         want = slow_break_even(diffs, days)
         assert (math.isnan(got[name]) and math.isnan(want)) or got[name] == want, name
@@ -130,7 +131,7 @@ def test_break_even_days_follow_the_definition():
 def test_payback_recomputed_from_the_written_timeseries(written):
     result, folder = written
     series = pd.read_parquet(folder / "timeseries.parquet")
-    (payback,) = report.paybacks(result)
+    (payback,) = pay.paybacks(result)
     for rep in range(REPLICATIONS):
         rows = series[series["replication"] == rep]
         a = rows[rows["scenario"] == "segregated"].sort_values("day")
@@ -150,16 +151,16 @@ def test_payback_recomputed_from_the_written_timeseries(written):
 def test_no_break_even_is_said_in_words():
     days = pd.Index([5, 10, 15], name="day")
     curves = pd.DataFrame({0: [-1.0e5, -2.0e5, -3.0e5], 1: [1.0e5, -1.0e5, -2.0e5]}, index=days)
-    payback = report.Payback("a", "b", curves, report.break_even_days(curves), [(3, "change")])
-    text = report.payback_sentence(payback, 15)
+    payback = pay.Payback("a", "b", curves, pay.break_even_days(curves), [(3, "change")])
+    text = pay.payback_sentence(payback, 15)
     assert "none of the 2 paired replications breaks even within the horizon of 15 working days" in text
 
 
 def test_some_replications_not_breaking_even_are_counted():
     days = pd.Index([5, 10, 15], name="day")
     curves = pd.DataFrame({0: [-1.0, 2.0, 3.0], 1: [1.0, 2.0, 3.0], 2: [1.0, -1.0, -2.0]}, index=days)
-    payback = report.Payback("a", "b", curves, report.break_even_days(curves))
-    text = report.payback_sentence(payback, 15)
+    payback = pay.Payback("a", "b", curves, pay.break_even_days(curves))
+    text = pay.payback_sentence(payback, 15)
     assert "in 2 of 3 paired replications; 1 do not break even within 15 working days" in text
 
 
@@ -185,8 +186,8 @@ def test_stability_warning_is_shown(written):
 def test_lever_table_lists_the_levers_that_differ():
     from sim.model.scenario import load_scenario
 
-    blocks = report._lever_table([load_scenario("segregated"), load_scenario("integrated")])
-    md = report.render_markdown(blocks)
+    blocks = sections.lever_table([load_scenario("segregated"), load_scenario("integrated")])
+    md = render.render_markdown(blocks)
     assert "| `routing_interval_hours` | h | 8 | 0 |" in md
     assert "`n_reps`" not in md  # same in both
 
@@ -210,7 +211,7 @@ def test_html_is_self_contained_with_embedded_plots(written):
     assert not any(t in ("script", "link", "iframe") for t, _ in tags)
     assert "http://" not in page and "https://" not in page
     images = [a["src"] for t, a in tags if t == "img"]
-    assert len(images) == len(report.FIGURES) + 1  # plus the payback plot
+    assert len(images) == len(sections.FIGURES) + 1  # plus the payback plot
     for src in images:
         assert src.startswith("data:image/png;base64,")
         assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
@@ -220,7 +221,7 @@ def test_html_is_self_contained_with_embedded_plots(written):
 
 def test_inline_markup_is_escaped_then_formatted():
     assert (
-        report.inline_html("**a** <b> `x_y` *i*")
+        render.inline_html("**a** <b> `x_y` *i*")
         == "<strong>a</strong> &lt;b&gt; <code>x_y</code> <em>i</em>"
     )
 
@@ -252,12 +253,12 @@ def test_every_file_is_written_with_its_content(written):
     [(12_345_678, "12.3 M"), (1_234_567, "1.23 M"), (456_789, "457 k"), (4_567, "4.6 k"), (-12, "-12")],
 )
 def test_money_has_about_three_significant_digits(value, text):
-    assert report.fmt_money(value) == text
+    assert formats.fmt_money(value) == text
 
 
 def test_horizon_in_words():
-    assert report.horizon_words(500) == "two years (500 working days)"
-    assert report.horizon_words(200) == "200 working days (0.8 years)"
+    assert formats.horizon_words(500) == "two years (500 working days)"
+    assert formats.horizon_words(200) == "200 working days (0.8 years)"
 
 
 def test_negative_and_unclear_revenue_differences_read_correctly():
@@ -273,7 +274,7 @@ def test_negative_and_unclear_revenue_differences_read_correctly():
             "uplift": -0.1,
         }
     )
-    text = report.revenue_sentence(row, 500)
+    text = sentences.revenue_sentence(row, 500)
     assert "earned 1.50 M less revenue" in text
     assert "(95% CI -0.20 to 2.50 M, -10%)" in text
     assert "interval includes zero" in text
@@ -282,4 +283,4 @@ def test_negative_and_unclear_revenue_differences_read_correctly():
 def test_year_length_is_the_models():
     from sim.model.model import WORKING_DAYS_PER_YEAR
 
-    assert report.YEAR_DAYS == WORKING_DAYS_PER_YEAR
+    assert formats.YEAR_DAYS == WORKING_DAYS_PER_YEAR
