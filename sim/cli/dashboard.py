@@ -91,7 +91,7 @@ def handle_dashboard(args: argparse.Namespace) -> int:
     if missing:
         return fail(f"the dashboard needs {', '.join(missing)}; install: {INSTALL_HINT}", EXIT_FAILURE)
     os.environ.update({k: os.environ.get(k, v) for k, v in SERVER_ENV.items()})
-    os.environ.update(  # read by sim.dashboard.app.initial_settings (ENV_SCENARIO, ENV_COMPARE, ENV_SEED)
+    os.environ.update(  # read by sim.dashboard.runs.initial_settings (ENV_SCENARIO, ENV_COMPARE, ENV_SEED)
         {
             "SIM_DASHBOARD_SCENARIO": scenario,
             "SIM_DASHBOARD_COMPARE": compare,

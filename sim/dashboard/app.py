@@ -24,114 +24,14 @@ How it is built, one module per part so each stays small and every import points
 - `sim.dashboard.key_figures` and `sim.dashboard.plots`: plots are matplotlib PNGs rendered on the
   server, so the page loads no plotting library; with `solara-assets` installed every script, style
   and font is served locally.
-
-The names other code and the tests use (`DashboardModel`, `initial_settings`, `input_spec`, the
-`ENV_*` variables and so on) are re-exported here.
 """
 
 from __future__ import annotations
 
 import solara
 
-from sim.dashboard.components import (
-    CSS,
-    DAYS_PER_STEP,
-    HORIZON_RANGE,
-    MAIN_STYLE,
-    PLAY_INTERVAL_MS,
-    SIDEBAR_STYLE,
-    KeyFigures,
-    LeverInputs,
-    MainView,
-    PlotView,
-    RunCard,
-    Sidebar,
-)
-from sim.dashboard.inputs import (
-    GROUPS,
-    HIDDEN_UNITS,
-    MARKET_LABELS,
-    MORE_LEVERS,
-    PERCENT_UNITS,
-    VIEW_RANGES,
-    format_value,
-    input_groups,
-    input_spec,
-    label_of,
-    model_params,
-    scenario_values,
-    shown_parameters,
-    slider_range,
-    step_candidates,
-)
-from sim.dashboard.key_figures import KPIS, kpi_html, kpi_table, status_line
-from sim.dashboard.plots import PLOTS, RUN_COLOURS, RunData, render_png
-from sim.dashboard.runs import (
-    DEFAULT_HORIZON,
-    DEFAULT_SCENARIO,
-    DEFAULT_SEED,
-    ENV_COMPARE,
-    ENV_SCENARIO,
-    ENV_SEED,
-    NO_COMPARISON,
-    RUN_SETTINGS,
-    DashboardModel,
-    Run,
-    initial_settings,
-)
-from sim.dashboard.session import Session, use_session
-
-__all__ = [
-    "CSS",
-    "DAYS_PER_STEP",
-    "DEFAULT_HORIZON",
-    "DEFAULT_SCENARIO",
-    "DEFAULT_SEED",
-    "ENV_COMPARE",
-    "ENV_SCENARIO",
-    "ENV_SEED",
-    "GROUPS",
-    "HIDDEN_UNITS",
-    "HORIZON_RANGE",
-    "KPIS",
-    "MAIN_STYLE",
-    "MARKET_LABELS",
-    "MORE_LEVERS",
-    "NO_COMPARISON",
-    "PERCENT_UNITS",
-    "PLAY_INTERVAL_MS",
-    "PLOTS",
-    "RUN_COLOURS",
-    "RUN_SETTINGS",
-    "SIDEBAR_STYLE",
-    "VIEW_RANGES",
-    "DashboardModel",
-    "KeyFigures",
-    "LeverInputs",
-    "MainView",
-    "Page",
-    "PlotView",
-    "Run",
-    "RunCard",
-    "RunData",
-    "Session",
-    "Sidebar",
-    "format_value",
-    "initial_settings",
-    "input_groups",
-    "input_spec",
-    "kpi_html",
-    "kpi_table",
-    "label_of",
-    "model_params",
-    "render_png",
-    "scenario_values",
-    "shown_parameters",
-    "slider_range",
-    "status_line",
-    "step_candidates",
-    "use_session",
-]
+from sim.dashboard.components import CSS, MainView, Sidebar
+from sim.dashboard.session import use_session
 
 
 # Solara components are CamelCase functions by convention (hence the noqa: N802).

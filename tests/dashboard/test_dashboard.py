@@ -20,7 +20,8 @@ import solara
 
 from sim.cli import dashboard as cli_dashboard
 from sim.cli import main as cli
-from sim.dashboard import app as dash
+from sim.dashboard import app, inputs, plots, runs
+from sim.dashboard import key_figures as figures
 from sim.dashboard.files import ENV_FOLDER
 from sim.model.model import SalesMarketingModel
 from sim.model.params import FIXED_DURING_RUN, Intervention, ParameterError, parameter_fields
@@ -33,18 +34,18 @@ SCENARIOS = sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
 # ---------------------------------------------------------------------- inputs from metadata
 def test_every_labelled_lever_has_an_input_and_every_grouped_name_exists():
     fields = parameter_fields()
-    shown = dash.shown_parameters()
+    shown = inputs.shown_parameters()
     assert {n for n, (_, f) in fields.items() if f.metadata["label"]} <= set(shown)
-    assert all(name in fields for names in dash.GROUPS.values() for name in names)
+    assert all(name in fields for names in inputs.GROUPS.values() for name in names)
     assert len(shown) == len(set(shown))
-    assert list(dash.input_groups())[:4] == ["Structure", "Marketing", "Sales", "Market"]
+    assert list(inputs.input_groups())[:4] == ["Structure", "Marketing", "Sales", "Market"]
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_inputs_hold_each_scenario_value_on_their_step_grid(scenario):
     """A slider that cannot show a scenario's value (off range, off grid) would change it in the browser."""
-    for name, value in dash.scenario_values(load_scenario(scenario)).items():
-        spec = dash.input_spec(name, value)
+    for name, value in inputs.scenario_values(load_scenario(scenario)).items():
+        spec = inputs.input_spec(name, value)
         field = parameter_fields()[name][1]
         if spec["type"] == "Checkbox":
             assert isinstance(field.default, bool)
@@ -64,13 +65,13 @@ def positions_in(spec: dict) -> float:
 
 
 def test_labels_show_values_with_units():
-    assert dash.input_spec("marketing_budget_share", 0.08)["label"] == "Marketing budget share: 8.0%"
+    assert inputs.input_spec("marketing_budget_share", 0.08)["label"] == "Marketing budget share: 8.0%"
     assert (
-        dash.input_spec("sla_first_contact_hours", 2.0)["label"] == "SLA on first contact (0 = none): 2.0 h"
+        inputs.input_spec("sla_first_contact_hours", 2.0)["label"] == "SLA on first contact (0 = none): 2.0 h"
     )
-    assert dash.input_spec("deal_value_mean", 30000.0)["label"] == "Average deal size: 30,000"
-    assert dash.input_spec("rotation_share", 0.03)["label"] == "Job rotation: 3.0% of days"
-    assert dash.input_spec("n_reps", 150)["max"] == 150  # a slider stretches to hold the value
+    assert inputs.input_spec("deal_value_mean", 30000.0)["label"] == "Average deal size: 30,000"
+    assert inputs.input_spec("rotation_share", 0.03)["label"] == "Job rotation: 3.0% of days"
+    assert inputs.input_spec("n_reps", 150)["max"] == 150  # a slider stretches to hold the value
 
 
 # ---------------------------------------------------------------------- the model wrapper
@@ -83,13 +84,13 @@ def stepped(model, days):
 def test_wrapper_runs_exactly_the_model_it_wraps():
     scenario = load_scenario("integrate_at_month_6")
     direct = SalesMarketingModel(scenario.params, seed=3, interventions=scenario.interventions).run(140)
-    wrapped = stepped(dash.DashboardModel("integrate_at_month_6", seed=3), 140)
+    wrapped = stepped(runs.DashboardModel("integrate_at_month_6", seed=3), 140)
     assert wrapped.runs[0].model.daily == direct.daily
     assert wrapped.runs[0].events[0] == (126, "integrate sales and marketing")
 
 
 def test_a_lever_moved_mid_run_acts_like_an_intervention_from_the_next_day():
-    model = stepped(dash.DashboardModel("segregated", seed=5), 10)
+    model = stepped(runs.DashboardModel("segregated", seed=5), 10)
     model.set_value("shared_goals", 1.0)
     model.set_value("lead_acceptance_by", "shared")
     stepped(model, 10)
@@ -101,7 +102,7 @@ def test_a_lever_moved_mid_run_acts_like_an_intervention_from_the_next_day():
 
 
 def test_side_by_side_shares_seed_and_market_but_not_levers():
-    model = stepped(dash.DashboardModel("segregated", "integrated", seed=2, deal_value_mean=50_000.0), 5)
+    model = stepped(runs.DashboardModel("segregated", "integrated", seed=2, deal_value_mean=50_000.0), 5)
     first, other = (run.model for run in model.runs)
     assert first.p.market == other.p.market and other.p.market.deal_value_mean == 50_000
     assert other.p.levers == load_scenario("integrated").params.levers
@@ -110,51 +111,52 @@ def test_side_by_side_shares_seed_and_market_but_not_levers():
     stepped(model, 1)
     assert first.p.market.base_win_rate == other.p.market.base_win_rate == 0.3
     assert (first.p.levers.shared_goals, other.p.levers.shared_goals) == (0.5, 1.0)
-    labels = [r.label for r in dash.DashboardModel("defined", "defined").runs]
+    labels = [r.label for r in runs.DashboardModel("defined", "defined").runs]
     assert labels == ["defined", "defined (as in its file)"]
 
 
 def test_team_sizes_and_bad_values_are_refused_mid_run():
-    model = dash.DashboardModel()
+    model = runs.DashboardModel()
     for name in FIXED_DURING_RUN:
         with pytest.raises(ParameterError, match="fixed during a run"):
             model.set_value(name, 3)
     with pytest.raises(ParameterError):
         model.set_value("shared_goals", 2.0)
     with pytest.raises(ParameterError):
-        dash.DashboardModel(seed=-1)
+        runs.DashboardModel(seed=-1)
     with pytest.raises(ParameterError):
-        dash.DashboardModel(n_rep=3)
+        runs.DashboardModel(n_rep=3)
 
 
 def test_runs_stop_at_the_horizon():
-    model = stepped(dash.DashboardModel(horizon=7), 10)
+    model = stepped(runs.DashboardModel(horizon=7), 10)
     assert model.day == 7 and not model.running
-    assert "finished" in dash.status_line(model)
+    assert "finished" in figures.status_line(model)
 
 
 def test_plots_render_before_and_after_the_first_day():
-    model = dash.DashboardModel("segregated", "integrated")
-    empty = {name: dash.render_png(d, model.run_data(), 500, size) for name, (d, size) in dash.PLOTS.items()}
+    model = runs.DashboardModel("segregated", "integrated")
+    data = model.run_data()
+    empty = {name: plots.render_png(d, data, 500, size) for name, (d, size) in plots.PLOTS.items()}
     assert all(png.startswith(b"\x89PNG") for png in empty.values())
     stepped(model, 30)
-    for name, (draw, size) in dash.PLOTS.items():
-        assert dash.render_png(draw, model.run_data(), 500, size) != empty[name], name
+    for name, (draw, size) in plots.PLOTS.items():
+        assert plots.render_png(draw, model.run_data(), 500, size) != empty[name], name
 
 
 def test_key_figures_escape_scenario_names():
-    model = dash.DashboardModel()
+    model = runs.DashboardModel()
     model.runs[0].label = "<script>x</script>"
-    assert "<script>" not in dash.kpi_html(model)
+    assert "<script>" not in figures.kpi_html(model)
 
 
 # ---------------------------------------------------------------------- the page (no browser)
 @pytest.fixture
 def page(monkeypatch):
     """The rendered page and its render context; opens segregated with seed 1."""
-    for name in (dash.ENV_SCENARIO, dash.ENV_COMPARE, dash.ENV_SEED, ENV_FOLDER):
+    for name in (runs.ENV_SCENARIO, runs.ENV_COMPARE, runs.ENV_SEED, ENV_FOLDER):
         monkeypatch.delenv(name, raising=False)
-    box, rc = solara.render(dash.Page(), handle_error=False)
+    box, rc = solara.render(app.Page(), handle_error=False)
     yield rc
     rc.close()
 
@@ -182,7 +184,7 @@ def select(rc, label: str):
 def test_step_advances_the_model_and_redraws_every_plot(page):
     assert "Day 0 of 500" in key_figures(page)
     before = images(page)
-    assert len(before) == len(dash.PLOTS)
+    assert len(before) == len(plots.PLOTS)
     page.find(v.Btn, children=["Step"]).widget.click()
     assert "Day 5 of 500" in key_figures(page)  # a Step is a working week (Mesa's render interval)
     after = images(page)
@@ -299,7 +301,7 @@ def test_good_input_serves_with_the_scenario_and_offline_settings(monkeypatch, c
     if cli_dashboard.register_dashboard not in cli.REGISTRARS:
         monkeypatch.setattr(cli, "REGISTRARS", [*cli.REGISTRARS, cli_dashboard.register_dashboard])
     monkeypatch.setattr(cli_dashboard, "serve", lambda host, port: calls.append((host, port)))
-    for name in [*cli_dashboard.SERVER_ENV, dash.ENV_SCENARIO, dash.ENV_COMPARE, dash.ENV_SEED, ENV_FOLDER]:
+    for name in [*cli_dashboard.SERVER_ENV, runs.ENV_SCENARIO, runs.ENV_COMPARE, runs.ENV_SEED, ENV_FOLDER]:
         monkeypatch.delenv(name, raising=False)
     scenario = tmp_path / "client.toml"
     scenario.write_text("[levers]\nn_reps = 12\n")
@@ -309,8 +311,8 @@ def test_good_input_serves_with_the_scenario_and_offline_settings(monkeypatch, c
     ((host, port),) = calls
     assert host == "127.0.0.1" and port > 0
     assert capsys.readouterr().out.startswith(f"Dashboard: http://127.0.0.1:{port}")
-    assert os.environ[dash.ENV_SCENARIO] == str(scenario.resolve())
+    assert os.environ[runs.ENV_SCENARIO] == str(scenario.resolve())
     assert os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
-    settings = dash.initial_settings()
+    settings = runs.initial_settings()
     assert settings["n_reps"] == 12 and settings["compare_with"] == "integrated" and settings["seed"] == 4
     assert settings["shared_goals"] == 0.0  # the file's other levers keep their defaults

@@ -13,7 +13,7 @@ import solara
 
 from sim.cli import dashboard as cli_dashboard
 from sim.cli import main as cli
-from sim.dashboard import app as dash
+from sim.dashboard import app, runs
 from sim.dashboard.files import ENV_FOLDER, page_scenario, public_message
 from sim.model.params import ParameterError
 from sim.model.scenario import SCENARIO_DIR
@@ -26,7 +26,7 @@ def served(monkeypatch):
     if cli_dashboard.register_dashboard not in cli.REGISTRARS:
         monkeypatch.setattr(cli, "REGISTRARS", [*cli.REGISTRARS, cli_dashboard.register_dashboard])
     monkeypatch.setattr(cli_dashboard, "serve", lambda host, port: calls.append((host, port)))
-    for name in [*cli_dashboard.SERVER_ENV, dash.ENV_SCENARIO, dash.ENV_COMPARE, dash.ENV_SEED, ENV_FOLDER]:
+    for name in [*cli_dashboard.SERVER_ENV, runs.ENV_SCENARIO, runs.ENV_COMPARE, runs.ENV_SEED, ENV_FOLDER]:
         monkeypatch.delenv(name, raising=False)
     return lambda *args: (cli.main(["dashboard", *map(str, args)]), calls)
 
@@ -79,7 +79,7 @@ def folders(tmp_path, monkeypatch):
     (start / "sub" / "deeper.toml").write_text('name = "DEEPER"\n')
     (elsewhere / "secret.toml").write_text('name = "SECRET-NAME"\n[levers]\nn_reps = 3\n')
     (start / "link.toml").symlink_to(elsewhere / "secret.toml")
-    for name in (dash.ENV_SCENARIO, dash.ENV_COMPARE, dash.ENV_SEED):
+    for name in (runs.ENV_SCENARIO, runs.ENV_COMPARE, runs.ENV_SEED):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv(ENV_FOLDER, str(start))
     return start, elsewhere
@@ -118,7 +118,7 @@ def test_a_toml_that_is_no_scenario_is_refused_without_quoting_it(folders):
 
 def test_the_page_shows_neither_the_secret_name_nor_a_path(folders):
     _, elsewhere = folders
-    box, rc = solara.render(dash.Page(), handle_error=False)
+    box, rc = solara.render(app.Page(), handle_error=False)
     try:
         rc.find(v.TextField, label="or a scenario file (.toml)").widget.v_model = str(
             elsewhere / "secret.toml"
@@ -133,7 +133,7 @@ def test_the_page_shows_neither_the_secret_name_nor_a_path(folders):
         assert "SECRET" not in texts and "segregated" in texts
         select = next(w for w in rc.find(v.Select).widgets if w.label == "Side by side with")
         with pytest.raises(ParameterError):  # a value sent past the picker is checked again
-            dash.DashboardModel("segregated", str(elsewhere / "secret.toml"))
+            runs.DashboardModel("segregated", str(elsewhere / "secret.toml"))
         assert str(elsewhere / "secret.toml") not in select.items
     finally:
         rc.close()
