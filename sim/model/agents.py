@@ -24,6 +24,9 @@ class TeamArrays:
     skill: np.ndarray  # closing skill (reps) or lead-generation skill (marketers), mean 1
     ego: np.ndarray
     trust: np.ndarray  # in the other function
+    trust_baseline: np.ndarray  # trust with no evidence either way (the prior's mean)
+    good_events: np.ndarray  # discounted count of good experiences of the other side
+    bad_events: np.ndarray  # discounted, blame-weighted count of bad ones
     latency_hours: np.ndarray  # reps only: reaction time to a routed lead
     hours_share: np.ndarray  # share of the working day spent on this side
     is_hybrid: np.ndarray  # bool
@@ -67,6 +70,9 @@ def build_team(p: Params, rng: np.random.Generator, side: str) -> TeamArrays:
         skill=skill,
         ego=np.where(is_hybrid, 0.0, ego),
         trust=np.where(is_hybrid, 1.0, trust0),
+        trust_baseline=np.where(is_hybrid, 1.0, trust0),
+        good_events=np.zeros(total),
+        bad_events=np.zeros(total),
         latency_hours=np.where(is_hybrid, 0.0, latency),
         hours_share=np.where(is_hybrid, share, 1.0),
         is_hybrid=is_hybrid,

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from sim.model.params import Levers, Market, Params
 
 WORKING_DAYS_PER_YEAR = 250
-ARRIVAL_UNIFORMS = 13  # per inquiry: fixed, so lead i of a day is the same lead in every scenario
+ARRIVAL_UNIFORMS = 14  # per inquiry: fixed, so lead i of a day is the same lead in every scenario
 
 
 def generate_demand(model: SalesMarketingModel) -> None:
@@ -53,6 +53,7 @@ def generate_demand(model: SalesMarketingModel) -> None:
         u_library=rows[:, 10],
         u_owner=rows[:, 11],
         u_diy=rows[:, 12],
+        marketer=_generated_by(model, rows[:, 13]),
         source=Source.MARKETING,
         stage=np.where(handed_over, Stage.QUEUED, Stage.NURTURE),
         **deal_terms(mk, deal_rows),
@@ -62,6 +63,15 @@ def generate_demand(model: SalesMarketingModel) -> None:
     model.count("mqls", len(model.new_mqls))
     model.count("inquiry_fit_sum", fit.sum())
     model.count("marketing_spend", spend)
+
+
+def _generated_by(model: SalesMarketingModel, u: np.ndarray) -> np.ndarray:
+    """The marketer behind each inquiry, in proportion to the hours they give marketing."""
+    team = model.marketers
+    if team.size == 0:
+        return np.full(len(u), -1)
+    share = np.cumsum(team.hours_share)
+    return np.minimum(np.searchsorted(share, u * share[-1], side="right"), team.size - 1)
 
 
 def _targeting(model: SalesMarketingModel) -> float:

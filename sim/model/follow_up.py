@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model import trust
 from sim.model.arrays import rank_within
 from sim.model.demand import deal_terms
 from sim.model.hours import spend
@@ -86,8 +87,11 @@ def _attempt(model: SalesMarketingModel, idx: np.ndarray, when: np.ndarray) -> N
     model.count("attempts", len(idx))
     marketing = leads.source[idx] == Source.MARKETING
     reach = np.where(marketing, mk.reach_per_attempt, mk.outbound_reach_per_attempt)
+    # Past its attention window a lead has moved on, but a late call still reaches a few
+    # (re-engaged buyers): the causal, within-firm cost of delay.
+    reach = np.where(when < leads.window_end_hour[idx], reach, reach * mk.late_contact_floor)
     u = attempt_uniform(leads.u_reach[idx], attempts)
-    reached = (when < leads.window_end_hour[idx]) & (u < reach)
+    reached = u < reach
     qualified = reached & (leads.u_qualify[idx] < leads.fit[idx])
     max_attempts = lv.follow_up_attempts if model.p.mechanisms.follow_up else 1
     missed = ~reached
@@ -117,9 +121,9 @@ def _record_attempts(model, idx, owner, when, first_inbound, reached_inbound, qu
     if n_first:
         expectation = model.p.levers.sla_first_contact_hours or model.hours_per_day
         first = idx[first_inbound]
-        n_prompt = np.count_nonzero(when[first_inbound] - leads.created_hour[first] <= expectation)
-        model.marketing_successes += n_prompt
-        model.marketing_failures += n_first - n_prompt
+        prompt = when[first_inbound] - leads.created_hour[first] <= expectation
+        model.marketing_successes += trust.tally(model, first[prompt])
+        model.marketing_failures += trust.tally(model, first[~prompt])
 
 
 def prospect(model: SalesMarketingModel) -> None:
@@ -171,7 +175,7 @@ def expire_leads(model: SalesMarketingModel) -> None:
     )
     expired = q[stale]
     leads.stage[expired] = Stage.LEAKED
-    leaked = np.count_nonzero(leads.source[expired] == Source.MARKETING)
-    model.count("leaked", leaked)
-    model.marketing_failures += leaked  # marketing sees its leads left to rot
+    leaked = expired[leads.source[expired] == Source.MARKETING]
+    model.count("leaked", len(leaked))
+    model.marketing_failures += trust.tally(model, leaked)  # marketing sees its leads left to rot
     model.queue_idx = q[~stale]

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model import trust
+
 if TYPE_CHECKING:
     from sim.model.agents import TeamArrays
     from sim.model.model import SalesMarketingModel
@@ -73,7 +75,6 @@ def _learn_from_rotation(
     """Time in the other function lowers ego and builds understanding (trust, knowledge)."""
     rate = model.p.levers.rotation_learning_per_day
     team.ego = np.where(rotating, team.ego * (1 - rate), team.ego)
-    if model.p.mechanisms.trust:
-        team.trust = np.where(rotating, team.trust + rate * (1 - team.trust), team.trust)
+    trust.rotation_events(model, team, rotating)
     if name == "marketing" and model.p.mechanisms.field_feedback and team.size:
         model.knowledge += rate * (1 - model.knowledge) * np.count_nonzero(rotating) / team.size

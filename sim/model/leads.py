@@ -66,6 +66,7 @@ COLUMNS: dict[str, tuple[type, float]] = {
     "stage": (np.int8, 0),
     "collateral": (np.int8, 0),
     "owner": (np.int32, -1),
+    "marketer": (np.int32, -1),  # who generated a marketing lead (their reputation is at stake)
     "attempts": (np.int16, 0),
     "routed_day": (np.int32, -1),
     "request_day": (np.int32, -1),

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.agents import EGO_REFERENCE
-from sim.model.arrays import clip_unit, stock_step
+from sim.model.arrays import clip_unit
 from sim.model.collateral import use_collateral
 from sim.model.hours import spend
 from sim.model.leads import Collateral
@@ -54,7 +54,7 @@ def serve_requests(model: SalesMarketingModel) -> None:
     if backlog <= 0:  # nothing to serve (the hours used below could only be zero)
         return
     responsiveness = (0.5 + team.trust) / (0.5 + team.ego / EGO_REFERENCE * 0.5) * (0.5 + model.pay_weight)
-    capacity = team.hours * clip_unit(lv.marketing_support_share * responsiveness)
+    capacity = team.hours * clip_unit(lv.marketing_support_share * model.collaboration * responsiveness)
     capacity = np.where(team.is_hybrid, 0.0, capacity)
     used = min(float(capacity.sum()), backlog)
     if used <= 0:
@@ -83,7 +83,5 @@ def refresh_content(model: SalesMarketingModel) -> None:
     team, mk = model.marketers, model.p.market
     hours = team.hours * model.p.levers.content_refresh_share
     spend(model, team, hours)
-    model.content_freshness = stock_step(
-        model.content_freshness, mk.content_refresh_per_hour * hours.sum(), mk.content_decay_per_day
-    )
+    model.grow("content_freshness", mk.content_refresh_per_hour * hours.sum(), mk.content_decay_per_day)
     model.count("refresh_hours", hours.sum())

@@ -21,9 +21,9 @@ from collections.abc import Sequence
 import mesa
 import numpy as np
 
-from sim.model import deals, demand, feedback, follow_up, hours, marketing, metrics, routing
+from sim.model import deals, demand, feedback, follow_up, hours, marketing, metrics, routing, spinup, trust
 from sim.model.agents import HybridStaff, Marketer, SalesRep, build_team
-from sim.model.arrays import mean_or_nan
+from sim.model.arrays import stock_step
 from sim.model.deals import REFERENCE_QUALITY
 from sim.model.demand import WORKING_DAYS_PER_YEAR
 from sim.model.feedback import NEUTRAL_AWARENESS
@@ -76,7 +76,10 @@ class SalesMarketingModel(mesa.Model):
         self.request_carry_hours = 0.0
         self.campaign_hours = 0.0
         self.daily: dict[str, list[float]] = {name: [] for name in metrics.DAILY_FIELDS}
-        feedback.reset_experiences(self)
+        self.burn_in_leads = 0  # leads created before day 0 (the burn-in's)
+        trust.start_day(self)
+        spinup.reset_pressures(self)
+        spinup.burn_in(self)
 
     def _create_agents(self) -> None:
         n_rep_specialists = int((~self.reps.is_hybrid).sum())
@@ -87,6 +90,11 @@ class SalesMarketingModel(mesa.Model):
             Marketer(self, j)
         for k in range(self.reps.size - n_rep_specialists):
             HybridStaff(self, n_rep_specialists + k, n_mkt_specialists + k)
+
+    def grow(self, stock: str, pressure: float, decay: float) -> None:
+        """One day of a slow stock (awareness, knowledge, content freshness) under a pressure."""
+        spinup.feel(self, stock, pressure, decay)
+        setattr(self, stock, stock_step(getattr(self, stock), pressure, decay))
 
     def stream(self, stream: int, day: int) -> np.random.Generator:
         """The generator of one purpose on one day (counter-based: cheap, independent).
@@ -100,7 +108,7 @@ class SalesMarketingModel(mesa.Model):
         generator = self._generators[stream]
         generator.bit_generator.state = {
             "bit_generator": "Philox",
-            "state": {"counter": np.array([0, 0, stream, day], dtype=np.uint64), "key": self._key},
+            "state": {"counter": np.array([0, 0, stream, day % 2**64], dtype=np.uint64), "key": self._key},
             "buffer": np.zeros(4, dtype=np.uint64),
             "buffer_pos": 4,  # empty: the next draw starts at the counter, as in a new Philox
             "has_uint32": 0,
@@ -110,6 +118,10 @@ class SalesMarketingModel(mesa.Model):
 
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
+        """One recorded working day (Mesa's step); the burn-in runs the same day unrecorded."""
+        self.simulate_day()
+
+    def simulate_day(self) -> None:
         """One working day: the mechanisms in the order the day's hours are used."""
         self.today = dict.fromkeys(metrics.DAILY_FIELDS, 0.0)
         self.behaviour = self.stream(STREAM_BEHAVIOUR, self.day)
@@ -124,7 +136,7 @@ class SalesMarketingModel(mesa.Model):
         follow_up.prospect(self)
         follow_up.expire_leads(self)
         feedback.share_feedback(self)
-        feedback.update_trust(self)
+        trust.update_trust(self)
         feedback.update_brand(self)
         self.record_day()
         self.day += 1
@@ -151,7 +163,12 @@ class SalesMarketingModel(mesa.Model):
         """Lead-clock hour at which today ends."""
         return (self.day + 1) * self.hours_per_day
 
-    DERIVED = ("pay_weight", "meeting_benefit", "mql_threshold")  # cached functions of p alone
+    DERIVED = (
+        "pay_weight",
+        "meeting_benefit",
+        "mql_threshold",
+        "collaboration",
+    )  # cached functions of p alone
 
     @property
     def p(self) -> Params:
@@ -182,6 +199,15 @@ class SalesMarketingModel(mesa.Model):
         return float(meetings + lv.colocation_gain * lv.colocation)
 
     @functools.cached_property
+    def collaboration(self) -> float:
+        """How much more the sides share (feedback, support) under shared goals and senior support."""
+        lv, mk = self.p.levers, self.p.market
+        if not self.p.mechanisms.trust:
+            return 1.0
+        goals = mk.collaboration_gain_shared_goals * lv.shared_goals
+        return 1.0 + goals + mk.collaboration_gain_senior_support * lv.senior_support
+
+    @functools.cached_property
     def mql_threshold(self) -> float:
         """Score an inquiry needs to be handed over as an MQL (moved by marketing's pay)."""
         return demand.mql_threshold(self.p.levers, self.pay_weight)
@@ -201,11 +227,12 @@ class SalesMarketingModel(mesa.Model):
         if len(days) == 0:
             return
         counts = np.bincount(self.day - days)  # by age: most are today's or a few days old
+        recorded = self.daily[name]
         for age in np.flatnonzero(counts).tolist():
             if age == 0:
                 self.today[name] += int(counts[age])
-            else:
-                self.daily[name][self.day - age] += int(counts[age])
+            elif age <= len(recorded):  # cohorts of the burn-in are not recorded
+                recorded[len(recorded) - age] += int(counts[age])
 
     def count(self, name: str, value: float) -> None:
         """Add to one of today's recorded flows."""
@@ -227,9 +254,8 @@ class SalesMarketingModel(mesa.Model):
         t["brand_consistency"] = self.brand_consistency
         t["marketing_knowledge"] = self.knowledge
         t["content_freshness"] = self.content_freshness
-        specialists = ~self.reps.is_hybrid
-        t["trust_sales_in_marketing"] = mean_or_nan(self.reps.trust[specialists])
-        t["trust_marketing_in_sales"] = mean_or_nan(self.marketers.trust[~self.marketers.is_hybrid])
+        t["trust_sales_in_marketing"] = trust.side_trust(self.reps)
+        t["trust_marketing_in_sales"] = trust.side_trust(self.marketers)
         opps = self.opp_idx
         t["pipeline_value"] = leads.value[opps].sum()
         t["open_opportunities"] = len(opps)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import ndtri
 
+from sim.model import trust
 from sim.model.agents import EGO_REFERENCE
 from sim.model.leads import Stage
 
@@ -35,22 +36,21 @@ def route_leads(model: SalesMarketingModel) -> None:
     owner = np.searchsorted(share, model.leads.u_owner[idx] * share[-1], side="right")
     leads.owner[idx] = owner
     leads.routed_day[idx] = model.day
-    created = leads.created_hour[idx]
+    handed = leads.created_hour[idx]
     if lv.routing_interval_hours > MIN_ROUTING_INTERVAL_HOURS:
         interval = lv.routing_interval_hours
-        batch_time = np.ceil(created / interval) * interval
-        created = np.where(reps.is_hybrid[owner], created, batch_time)
-    latency = reps.latency_hours[owner]
-    if lv.sla_first_contact_hours > 0:  # a monitored SLA caps how long a rep lets a lead sit
-        latency = np.minimum(latency, lv.sla_first_contact_hours / 2)
-    leads.available_hour[idx] = created + latency
+        batch_time = np.ceil(handed / interval) * interval
+        handed = np.where(reps.is_hybrid[owner], handed, batch_time)
+    leads.available_hour[idx] = handed + reps.latency_hours[owner]
     rejected = _review(model, idx, owner)
     leads.stage[idx[rejected]] = Stage.REJECTED
     n_rejected = np.count_nonzero(rejected)
-    model.marketing_failures += n_rejected
+    # A lead poor by any standard is rightly rejected: only the rest count against sales.
+    unjustified = idx[rejected][leads.fit[idx[rejected]] >= model.p.market.review_bar_trusting]
+    model.marketing_failures += trust.tally(model, unjustified)
     model.count("rejected", n_rejected)
     accepted = idx[~rejected]
-    cherry_pick(model, accepted)
+    cherry_pick(model, accepted, handed[~rejected])
     model.queue_idx = np.concatenate([model.queue_idx, accepted])
 
 
@@ -60,19 +60,31 @@ def _review(model: SalesMarketingModel, idx: np.ndarray, owner: np.ndarray) -> n
         return np.zeros(len(idx), dtype=bool)
     leads = model.leads
     perceived = leads.fit[idx] + model.p.market.rep_judgement_sd * ndtri(leads.u_accept[idx])
-    bar = 0.2 + 0.4 * (1 - model.reps.trust[owner])
+    mk = model.p.market
+    bar = mk.review_bar_trusting + mk.review_bar_distrust_gain * (1 - model.reps.trust[owner])
     return perceived < bar
 
 
-def cherry_pick(model: SalesMarketingModel, idx: np.ndarray) -> None:
-    """Distrustful reps with ego delay marketing's leads, or never touch them; an SLA curbs it."""
-    if not model.p.mechanisms.cherry_picking:
-        return
-    leads, reps, lv = model.leads, model.reps, model.p.levers
+def cherry_pick(model: SalesMarketingModel, idx: np.ndarray, handed: np.ndarray) -> None:
+    """Distrustful reps with ego push marketing's leads back, or never touch them.
+
+    A first-contact SLA does not switch this off: reps aim to call within a share of the SLA
+    (`sla_aim_share`), so a long SLA still lets a lead wait long, and a monitored SLA makes
+    outright neglect rarer (`sla_neglect_reduction`), not impossible. Whether the aim is met
+    then depends on the rep's queue against the hours free (follow_up.work_leads). `handed` is
+    when each lead reached its rep (its batch time under batch routing).
+    """
+    leads, reps, lv, mk = model.leads, model.reps, model.p.levers, model.p.market
     owner = leads.owner[idx]
-    lean = (1 - reps.trust[owner]) * reps.ego[owner] / EGO_REFERENCE
     sla = lv.sla_first_contact_hours > 0
-    neglect = leads.u_neglect[idx] < model.p.market.cherry_pick_neglect * lean * (0.5 if sla else 1.0)
-    delay = 0.0 if sla else lv.cherry_pick_hours * lean * (1 - reps.trust[owner])
-    leads.available_hour[idx] += delay
+    if model.p.mechanisms.cherry_picking:
+        lean = (1 - reps.trust[owner]) * reps.ego[owner] / EGO_REFERENCE
+        leads.available_hour[idx] += lv.cherry_pick_hours * lean * (1 - reps.trust[owner])
+        neglect_share = mk.cherry_pick_neglect * lean * (1 - mk.sla_neglect_reduction * sla)
+        neglect = leads.u_neglect[idx] < neglect_share
+    else:
+        neglect = np.zeros(len(idx), dtype=bool)
+    if sla:
+        aim = leads.created_hour[idx] + mk.sla_aim_share * lv.sla_first_contact_hours
+        leads.available_hour[idx] = np.minimum(leads.available_hour[idx], np.maximum(aim, handed))
     leads.available_hour[idx[neglect]] = np.inf

@@ -254,14 +254,6 @@ class Levers(_Validated):
         mechanism="meetings",
         source="Extra feedback flow at saturated meetings (relative); assumed.",
     )
-    meeting_trust_gain_per_day: float = param(
-        0.01,
-        0,
-        1,
-        unit="1/day",
-        mechanism="meetings",
-        source="Daily pull of trust towards 1 at saturated meetings; assumed.",
-    )
     colocation: bool = param(
         False, unit="", mechanism="meetings", label="Co-location", source="Sales and marketing share space."
     )
@@ -294,14 +286,6 @@ class Levers(_Validated):
     )
     trust_marketing_in_sales_initial: float = param(
         0.5, 0, 1, unit="index", mechanism="trust", source="Neutral starting trust."
-    )
-    trust_learning_rate: float = param(
-        0.01,
-        0,
-        1,
-        unit="1/event",
-        mechanism="trust",
-        source="Trust moves 1% of the way to each experience; assumed.",
     )
     rep_ego_mean: float = param(
         0.5,

@@ -327,3 +327,123 @@ class Market(_Validated):
         source="Spread of reps' closing skill and marketers' lead-generation skill multipliers "
         "around 1; assumed.",
     )
+    late_contact_floor: float = param(
+        0.04,
+        0,
+        1,
+        unit="ratio",
+        mechanism="response_decay",
+        source="Reach of a call after the lead's attention window, relative to inside it: a late "
+        "call re-engages a few buyers. Assumed; sized with the selection effects of "
+        "sim/validation/response_decay.py so that the pooled firm population reproduces Oldroyd "
+        "et al. (2011), with the within-firm (causal) part stated in docs/VALIDATION.md.",
+    )
+    sla_aim_share: float = param(
+        0.5,
+        0.05,
+        1,
+        unit="share",
+        mechanism="response_decay",
+        source="Share of a first-contact SLA within which reps aim to make the call (they keep "
+        "a margin), capping both their reaction time and any cherry-picking postponement; "
+        "assumed (half the SLA).",
+    )
+    sla_neglect_reduction: float = param(
+        0.5,
+        0,
+        1,
+        unit="share",
+        mechanism="cherry_picking",
+        source="Share of outright neglect of marketing leads that a monitored SLA prevents (a "
+        "rep can still let a lead miss it); assumed.",
+    )
+    trust_memory_days: float = param(
+        60.0,
+        1,
+        2000,
+        unit="days",
+        mechanism="trust",
+        source="Working days over which experiences of the other side fade to 1/e (beta "
+        "reputation with forgetting, Josang and Ismail 2002); a quarter's memory, assumed.",
+    )
+    trust_prior_events: float = param(
+        10.0,
+        0.1,
+        1000,
+        unit="events",
+        mechanism="trust",
+        source="Weight of a person's starting trust, in pseudo-events: trust reverts to it "
+        "when experience fades; assumed (about two weeks of a rep's leads).",
+    )
+    blame_ego_weight: float = param(
+        0.5,
+        0,
+        5,
+        unit="",
+        mechanism="trust",
+        source="Extra weight a person of average ego gives a bad experience (blame), before "
+        "senior support damps it; assumed.",
+    )
+    meeting_trust_events_per_day: float = param(
+        0.4,
+        0,
+        20,
+        unit="events/day",
+        mechanism="meetings",
+        source="Good experiences of the other side a day of saturated joint meetings gives "
+        "each person present (contact hypothesis); assumed.",
+    )
+    rotation_trust_events_per_day: float = param(
+        1.0,
+        0,
+        20,
+        unit="events/day",
+        mechanism="rotation",
+        source="Good experiences of the other side a day spent working in it gives; assumed.",
+    )
+    review_bar_trusting: float = param(
+        0.2,
+        0,
+        1,
+        unit="fit",
+        mechanism="lead_scoring",
+        source="Perceived fit below which even a fully trusting rep rejects a lead; leads this "
+        "poor are rightly rejected and do not count against sales; assumed.",
+    )
+    review_bar_distrust_gain: float = param(
+        0.4,
+        0,
+        1,
+        unit="fit",
+        mechanism="lead_scoring",
+        source="How far full distrust raises a rep's review bar above the trusting one; assumed.",
+    )
+    collaboration_gain_shared_goals: float = param(
+        0.5,
+        0,
+        5,
+        unit="",
+        mechanism="trust",
+        source="Relative rise in collaboration (feedback shared, support given) at fully "
+        "shared goals: aligned rewards raise collaboration but do not reduce conflict "
+        "(Le Meunier-FitzHugh, Massey and Piercy 2011); size assumed.",
+    )
+    collaboration_gain_senior_support: float = param(
+        0.5,
+        0,
+        5,
+        unit="",
+        mechanism="trust",
+        source="Relative rise in collaboration at full senior support, which also damps blame "
+        "(Le Meunier-FitzHugh, Massey and Piercy 2011); size assumed.",
+    )
+    burn_in_days: int = param(
+        90,
+        0,
+        2000,
+        unit="days",
+        mechanism="",
+        source="Working days simulated before day 0 and not recorded, with steady-state jumps of "
+        "the slow stocks at its thirds (sim/model/spinup.py), so year 1 and year 2 agree; 0 "
+        "starts from the initial values.",
+    )
