@@ -328,7 +328,7 @@ class Market(_Validated):
         "around 1; assumed.",
     )
     late_contact_floor: float = param(
-        0.04,
+        0.02,
         0,
         1,
         unit="ratio",
