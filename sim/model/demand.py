@@ -36,7 +36,7 @@ def generate_demand(model: SalesMarketingModel) -> None:
     deal_rows = model.stream(STREAM_DEALS, model.day).random((n, 2))
     fit_mean = mk.inquiry_fit_mean + _targeting(model) * (1 - mk.inquiry_fit_mean)
     fit = beta_from_uniform(rows[:, 1], fit_mean, mk.inquiry_fit_concentration)
-    noise_sd = mk.score_noise_sd * (1 - model.knowledge)
+    noise_sd = mk.score_noise_sd * (1 - mk.score_knowledge_gain * model.knowledge)
     score = fit + noise_sd * ndtri(rows[:, 2])
     handed_over = score >= model.mql_threshold if model.p.mechanisms.lead_scoring else np.ones(n, bool)
     idx = model.leads.add(

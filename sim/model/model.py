@@ -215,12 +215,14 @@ class SalesMarketingModel(mesa.Model):
     @property
     def content_quality(self) -> float:
         """Quality of marketing's collateral: field knowledge makes it fit the deals."""
-        return 0.5 + 0.5 * self.knowledge
+        floor = self.p.market.content_quality_floor
+        return floor + (1 - floor) * self.knowledge
 
     @property
     def library_fit(self) -> float:
         """Chance a rep finds a fitting asset in the library: fresh and well-informed content."""
-        return self.content_freshness * (0.3 + 0.7 * self.knowledge)
+        floor = self.p.market.library_fit_floor
+        return self.content_freshness * (floor + (1 - floor) * self.knowledge)
 
     def count_cohort(self, name: str, days: np.ndarray) -> None:
         """Add one per element to flow `name` on the given (past or current) days."""

@@ -62,12 +62,14 @@ class Market(_Validated):
         source="Beta concentration of inquiry fit; 3 gives a wide spread so scoring matters.",
     )
     targeting_fit_gain: float = param(
-        0.5,
+        0.2,
         0,
         1,
         unit="",
         mechanism="field_feedback",
-        source="Share of the gap to a perfect fit that full market knowledge closes; assumed.",
+        source="Share of the gap to a perfect fit that full market knowledge closes (targeting). "
+        "Assumed and bounded: knowledge from the field sharpens whom campaigns reach, by tens "
+        "of percent of lead fit, not by multiples (0.5 made it the largest single driver).",
     )
     score_noise_sd: float = param(
         0.35,
@@ -446,4 +448,33 @@ class Market(_Validated):
         source="Working days simulated before day 0 and not recorded, with steady-state jumps of "
         "the slow stocks at its thirds (sim/model/spinup.py), so year 1 and year 2 agree; 0 "
         "starts from the initial values.",
+    )
+    score_knowledge_gain: float = param(
+        0.5,
+        0,
+        1,
+        unit="share",
+        mechanism="field_feedback",
+        source="Share of marketing's scoring error that full field knowledge removes (the rest is "
+        "noise no feedback fixes); assumed.",
+    )
+    content_quality_floor: float = param(
+        0.5,
+        0,
+        1,
+        unit="quality",
+        mechanism="field_feedback",
+        source="Quality of marketing's collateral with no field knowledge; full knowledge makes it "
+        "1. With it the win rate of integrated vs segregated deals is ~1.4, as the MarketingProfs "
+        "2005 benchmark's best- vs least-aligned (38% more proposals closed): the win-rate "
+        "channel is calibrated to that component figure (tests/model/test_alignment_evidence.py).",
+    )
+    library_fit_floor: float = param(
+        0.3,
+        0,
+        1,
+        unit="probability",
+        mechanism="field_feedback",
+        source="Chance a fresh library holds a fitting asset with no field knowledge; full "
+        "knowledge makes it 1; assumed.",
     )
