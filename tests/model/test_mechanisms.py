@@ -71,7 +71,7 @@ EQUIVALENCES = [
     ("field_feedback", "aligned", NO_ROTATION, {"feedback_share": 0.0, "knowledge_decay_per_day": 0.0}),
     ("meetings", "aligned", {"colocation": True}, {"meeting_hours_per_week": 0.0, "colocation": False}),
     ("marketing_pay", "segregated", {"marketing_pay_basis": "revenue"}, {"marketing_pay_basis": "pipeline"}),
-    ("trust", "aligned", NO_ROTATION, {"trust_learning_rate": 0.0, "meeting_trust_gain_per_day": 0.0}),
+    # trust has no neutral lever: a prior of infinite weight would be one (test_trust_off_... below)
     ("rotation", "aligned", {"rotation_share": 0.1}, {"rotation_share": 0.0}),
     ("hybrid_roles", "hybrid_small", {}, {"n_reps": 5, "n_hybrid": 0}),
     ("scripts", "aligned", {}, {"messaging_platform_adoption": 1.0}),
