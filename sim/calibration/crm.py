@@ -494,6 +494,7 @@ def export_from_leads(
     business day), at the mapping's day start plus h mod H. Used to make the example exports and
     the recovery tests, so that an export's moments can be checked against the run's own.
     """
+    leads = leads.select(leads.created_hour >= 0)  # a CRM holds the recorded days, not the burn-in
     n = leads.n
     origin = np.datetime64(start, "D")
 

@@ -90,6 +90,14 @@ class LeadTable:
         n = self.n
         self.__dict__.update({name: column[:n] for name, column in self.cols.items()})
 
+    def select(self, keep: np.ndarray) -> LeadTable:
+        """A new, full table of the rows where `keep` is true (e.g. leads born on recorded days)."""
+        out = LeadTable(max(1, int(np.count_nonzero(keep))))
+        out.cols = {name: column[: self.n][keep].copy() for name, column in self.cols.items()}
+        out.n = out._capacity = len(out.cols["stage"])
+        out._expose()
+        return out
+
     def add(self, count: int, **values: np.ndarray | float) -> np.ndarray:
         """Append `count` rows with the given column values; return their indices."""
         if self.n + count > self._capacity:
@@ -103,6 +111,7 @@ class LeadTable:
         return idx
 
     def _grow(self, needed: int) -> None:
+        self._capacity = max(self._capacity, 1)
         while self._capacity < needed:
             self._capacity *= 2
         for name, (dtype, fill) in COLUMNS.items():

@@ -56,7 +56,11 @@ RATIOS: dict[str, tuple[str, float, str]] = {
 }
 EDGES: tuple[float, ...] = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 24.0, math.inf)
 BINS: tuple[str, ...] = ("within_1h", "1_to_2h", "2_to_4h", "4_to_8h", "8_to_16h", "16_to_24h", "24h_plus")
-SLOW_FIRM = {"sla_first_contact_hours": 0.0, "routing_interval_hours": 8.0, "rep_response_latency_hours": 16.0}
+SLOW_FIRM = {
+    "sla_first_contact_hours": 0.0,
+    "routing_interval_hours": 8.0,
+    "rep_response_latency_hours": 16.0,
+}
 
 
 @dataclass(frozen=True)
