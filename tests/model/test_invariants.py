@@ -6,9 +6,8 @@ decide how many leads a run creates are narrowed (SPEED_BOUNDS), to keep each ex
 
 Covered: every shipped scenario (with its interventions), random valid parameters, random
 interventions, tiny and empty teams, and teams with no specialists on one side (no reps but
-hybrids, no marketers). One invariant fails today through a model defect, the mean trust of a
-side without specialists (NaN, not a level); that case alone is marked xfail(strict=True), so the
-mark must go when the model is fixed.
+hybrids, no marketers). The mean trust of a side without specialists is a level too (hybrids
+trust fully; a side of nobody distrusts nobody), never NaN.
 """
 
 from __future__ import annotations
@@ -109,8 +108,8 @@ def check_state(m: SalesMarketingModel) -> None:
     # the index arrays are exactly (and only once) the leads in their stages
     np.testing.assert_array_equal(np.sort(m.queue_idx), np.flatnonzero(stage == Stage.QUEUED))
     np.testing.assert_array_equal(np.sort(m.opp_idx), np.flatnonzero(np.isin(stage, OPEN_STAGES)))
-    # conservation: every lead was created as an inquiry or a prospect
-    assert leads.n == sum(m.daily["inquiries"]) + sum(m.daily["prospects"])
+    # conservation: every lead was created as an inquiry or a prospect (the burn-in's are not recorded)
+    assert leads.n == m.burn_in_leads + sum(m.daily["inquiries"]) + sum(m.daily["prospects"])
     # leaked means never contacted; contacted stages had at least one attempt
     leaked = stage == Stage.LEAKED
     assert np.all(leads.attempts[leaked] == 0) and np.all(np.isnan(leads.first_attempt_hour[leaked]))
@@ -142,14 +141,7 @@ def check_outputs(m: SalesMarketingModel, days: int) -> None:
     for name, values in m.daily.items():
         values = np.asarray(values)
         assert len(values) == days, name
-        nan = np.isnan(values)
-        if name in TRUST_LEVELS:
-            # documented NaN: the mean trust of a side that has no specialists
-            team = m.reps if name == "trust_sales_in_marketing" else m.marketers
-            assert nan.all() == (not (~team.is_hybrid).any()), name
-        else:
-            assert not nan.any(), name
-        assert np.all(np.isfinite(values[~nan])) and np.all(values[~nan] >= 0), name
+        assert np.all(np.isfinite(values)) and np.all(values >= 0), name
     assert sum(m.daily["overwork_hours"]) == 0
     won = leads.stage == Stage.WON
     assert np.isclose(sum(m.daily["revenue"]), leads.value[won].sum(), rtol=1e-9, atol=1e-6)
@@ -159,6 +151,9 @@ def check_outputs(m: SalesMarketingModel, days: int) -> None:
     )
     assert sum(m.daily["deals_won"]) == won.sum()
     assert sum(m.daily["deals_lost"]) == (leads.stage == Stage.LOST).sum()
+    for flow in metrics.SPLIT_FLOWS:  # both funnels add up to the totals, every day
+        parts = sum(np.asarray(m.daily[metrics.part_name(p, flow)]) for p in metrics.SOURCE_PARTS)
+        np.testing.assert_allclose(m.daily[flow], parts, rtol=1e-12, atol=1e-9, err_msg=flow)
 
     summary = m.summary()
     week = m.timeseries("week")
@@ -276,27 +271,11 @@ def test_invariants_hold_when_one_side_has_no_specialists(team, data, seed):
     run_checked(params, seed, data.draw(days_strategy))
 
 
-TRUST_DEFECT = (
-    "model defect, fixed by the model team: the mean trust of a side without specialists is NaN "
-    "(an empty mean), though hybrids or the other side still work with it"
-)
-
-
 @pytest.mark.parametrize(
     ("team", "level"),
     [
-        pytest.param(
-            {"n_reps": 0, "n_hybrid": 2},
-            "trust_sales_in_marketing",
-            marks=pytest.mark.xfail(strict=True, reason=TRUST_DEFECT),
-            id="no_reps_with_hybrids",
-        ),
-        pytest.param(
-            {"n_marketers": 0},
-            "trust_marketing_in_sales",
-            marks=pytest.mark.xfail(strict=True, reason=TRUST_DEFECT),
-            id="no_marketers",
-        ),
+        pytest.param({"n_reps": 0, "n_hybrid": 2}, "trust_sales_in_marketing", id="no_reps_with_hybrids"),
+        pytest.param({"n_marketers": 0}, "trust_marketing_in_sales", id="no_marketers"),
         pytest.param({"n_reps": 3, "n_marketers": 1}, "trust_sales_in_marketing", id="both_sides_staffed"),
     ],
 )
