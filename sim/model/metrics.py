@@ -130,11 +130,27 @@ RATES: dict[str, tuple[str, tuple[str, ...]]] = {
     "prospect_to_sql": ("sourced_sqls", ("prospects",)),
     "sourced_sql_to_won": ("sourced_deals_won", ("sourced_deals_won", "sourced_deals_lost")),
 }
-# The stages of each funnel and their conversion rates, in order (read by reports and the dashboard).
-MARKETING_FUNNEL: tuple[str, ...] = ("inquiries", "mqls", "sals", "marketing_sqls", "marketing_deals_won")
-SOURCED_FUNNEL: tuple[str, ...] = ("prospects", "sourced_sqls", "sourced_deals_won")
-FUNNEL_RATES: tuple[str, ...] = ("mql_rate", "mql_to_sal", "sal_to_sql", "sql_to_won")
-SOURCED_FUNNEL_RATES: tuple[str, ...] = ("prospect_to_sql", "sourced_sql_to_won")
+# Both funnels as (stage, rate into it from the stage above) in order, keyed by source part; the
+# rate of the last stage is over closed deals (won / (won + lost)), not over the SQLs above it.
+FUNNELS: dict[str, tuple[tuple[str, str], ...]] = {
+    "marketing": (
+        ("inquiries", ""),
+        ("mqls", "mql_rate"),
+        ("sals", "mql_to_sal"),
+        ("marketing_sqls", "sal_to_sql"),
+        ("marketing_deals_won", "sql_to_won"),
+    ),
+    "sourced": (
+        ("prospects", ""),
+        ("sourced_sqls", "prospect_to_sql"),
+        ("sourced_deals_won", "sourced_sql_to_won"),
+    ),
+}
+FUNNEL_RATES: tuple[str, ...] = tuple(rate for _, rate in FUNNELS["marketing"][1:])
+SOURCED_FUNNEL_RATES: tuple[str, ...] = tuple(rate for _, rate in FUNNELS["sourced"][1:])
+FUNNEL_COLUMNS: tuple[str, ...] = tuple(
+    name for steps in FUNNELS.values() for step in steps for name in step if name
+)
 
 
 def _ratio(num: np.ndarray | float, den: np.ndarray | float) -> np.ndarray | float:
