@@ -151,7 +151,8 @@ def draw_funnel(fig: Figure, runs: Sequence[RunData], horizon: int) -> None:
         ax.set_axis_off()
         return
     steps = [(funnel, stage, rate) for funnel, rows in FUNNELS.items() for stage, rate in rows]
-    y = np.array([k + (funnel != "marketing") for k, (funnel, _, _) in enumerate(steps)], dtype=float)
+    # one header row above each funnel, for its name
+    y = np.array([k + 1 + (funnel != "marketing") for k, (funnel, _, _) in enumerate(steps)], dtype=float)
     height = 0.8 / len(runs)
     for i, (colour, run) in enumerate(zip(RUN_COLOURS, runs, strict=False)):
         counts = np.array([run.totals[stage] for _, stage, _ in steps], dtype=float)
@@ -170,22 +171,19 @@ def draw_funnel(fig: Figure, runs: Sequence[RunData], horizon: int) -> None:
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_yticks(y, [_stage_label(funnel, stage) for funnel, stage, _ in steps], fontsize=8)
-    gap = len(FUNNELS["marketing"])  # the empty row between the two funnels
-    ax.axhline(gap, color="grey", linewidth=0.8, linestyle=":")
-    for funnel, top in (("marketing", -0.5), ("sourced", gap + 0.5)):
+    for funnel, header in (("marketing", 0), ("sourced", len(FUNNELS["marketing"]) + 1)):
         ax.annotate(
-            FUNNEL_NAMES[funnel],
-            (1, top),
+            f"{FUNNEL_NAMES[funnel]} funnel",
+            (0, header),
             xycoords=("axes fraction", "data"),
-            xytext=(-3, 0),
+            xytext=(4, 0),
             textcoords="offset points",
-            ha="right",
-            va="top",
-            fontsize=7,
-            color="grey",
+            va="center",
+            fontsize=8,
+            color="dimgrey",
             style="italic",
         )
-    ax.invert_yaxis()
+    ax.set_ylim(y.max() + 0.6, -0.6)  # top down, the first header row included
     ax.set_xlim(0.8, max(10.0, max(r.totals["inquiries"] for r in runs) * 8))
     ax.grid(alpha=0.3, axis="x")
     ax.legend(fontsize=8, loc="lower right", frameon=False)
