@@ -98,7 +98,7 @@ E = Expectation
 EXPECTATIONS: tuple[Expectation, ...] = (
     # 3. routing: batch hand-off every working day delays first contact and loses leads.
     E("response_decay", "defined", {}, BATCHED, "median_response_hours", UP, "batch_routing"),
-    E("response_decay", "defined", {}, BATCHED, "sqls", DOWN, "batch_routing", headline=True),
+    E("response_decay", "defined", {}, BATCHED, "marketing_sqls", DOWN, "batch_routing", headline=True),
     E("response_decay", "defined", {}, {"response_decay": False}, "sals", UP, "off", headline=True),
     E("response_decay", "defined", BATCHED, {**BATCHED, "response_decay": False}, "sals", UP,
       "off_under_batching"),
@@ -162,7 +162,7 @@ EXPECTATIONS: tuple[Expectation, ...] = (
     E("menial_requests", "defined", {"collateral": False}, {"collateral": False, "menial_requests": False},
       "campaign_hours", UP, "off_no_real_requests"),
     # 8. content aging off: the library stays fresh and fits more deals.
-    E("content_aging", "defined", {}, {"content_aging": False}, "content_used_share", UP, "off",
+    E("content_aging", "defined", {}, {"content_aging": False}, "library_hit_share", UP, "off",
       headline=True),
     E("content_aging", "defined", {}, {"content_aging": False}, "content_freshness", UP, "off"),
     # 12. trust off: trust cannot grow (defined) or erode (segregated), with its consequences.

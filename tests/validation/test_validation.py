@@ -51,7 +51,7 @@ def test_the_issue_patterns_are_all_present(suite):
     assert {r.pattern for r in suite.rows} == set(ISSUE_PATTERNS)
     checks = {r.check for r in suite.rows}
     assert {"qualification within 1 h / at 1-2 h", "qualification within 1 h / at 24 h+"} <= checks
-    assert {"MQL -> SAL", "SAL -> SQL", "SQL -> won"} <= checks
+    assert {"MQL -> reached (SAL)", "reached (SAL) -> SQL", "SQL -> won"} <= checks
     assert "revenue: integrated - segregated" in checks
     assert "best meeting hours per week (argmax of revenue)" in checks
 
