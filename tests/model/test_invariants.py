@@ -124,7 +124,8 @@ def check_state(m: SalesMarketingModel) -> None:
     fit = leads.fit
     assert np.all((fit >= 0) & (fit <= 1)), "a lead's fit is not a probability (or is NaN)"
     closed = np.isin(stage, (Stage.WON, Stage.LOST))
-    assert np.all(leads.closed_day[closed] >= 0)
+    recorded = np.arange(leads.n) >= m.burn_in_leads  # the burn-in's deals closed before day 0
+    assert np.all(leads.closed_day[closed & recorded] >= 0) and np.all(leads.closed_day[closed] < m.day)
     # nobody worked more hours than they had
     assert m.today["overwork_hours"] == 0
     assert np.all(m.reps.hours >= 0) and np.all(m.marketers.hours >= 0)
@@ -143,14 +144,17 @@ def check_outputs(m: SalesMarketingModel, days: int) -> None:
         assert len(values) == days, name
         assert np.all(np.isfinite(values)) and np.all(values >= 0), name
     assert sum(m.daily["overwork_hours"]) == 0
-    won = leads.stage == Stage.WON
+    recorded = leads.closed_day >= 0  # deals closed in the burn-in are not recorded
+    won = (leads.stage == Stage.WON) & recorded
     assert np.isclose(sum(m.daily["revenue"]), leads.value[won].sum(), rtol=1e-9, atol=1e-6)
-    marketing_won = won & (leads.source == Source.MARKETING)
-    assert np.isclose(
-        sum(m.daily["marketing_revenue"]), leads.value[marketing_won].sum(), rtol=1e-9, atol=1e-6
-    )
+    for part, source in metrics.SOURCE_PARTS.items():
+        part_won = won & (leads.source == source)
+        assert np.isclose(
+            sum(m.daily[f"{part}_revenue"]), leads.value[part_won].sum(), rtol=1e-9, atol=1e-6
+        )
+        assert sum(m.daily[f"{part}_deals_won"]) == part_won.sum()
     assert sum(m.daily["deals_won"]) == won.sum()
-    assert sum(m.daily["deals_lost"]) == (leads.stage == Stage.LOST).sum()
+    assert sum(m.daily["deals_lost"]) == ((leads.stage == Stage.LOST) & recorded).sum()
     for flow in metrics.SPLIT_FLOWS:  # both funnels add up to the totals, every day
         parts = sum(np.asarray(m.daily[metrics.part_name(p, flow)]) for p in metrics.SOURCE_PARTS)
         np.testing.assert_allclose(m.daily[flow], parts, rtol=1e-12, atol=1e-9, err_msg=flow)
