@@ -149,9 +149,7 @@ def check_outputs(m: SalesMarketingModel, days: int) -> None:
     assert np.isclose(sum(m.daily["revenue"]), leads.value[won].sum(), rtol=1e-9, atol=1e-6)
     for part, source in metrics.SOURCE_PARTS.items():
         part_won = won & (leads.source == source)
-        assert np.isclose(
-            sum(m.daily[f"{part}_revenue"]), leads.value[part_won].sum(), rtol=1e-9, atol=1e-6
-        )
+        assert np.isclose(sum(m.daily[f"{part}_revenue"]), leads.value[part_won].sum(), rtol=1e-9, atol=1e-6)
         assert sum(m.daily[f"{part}_deals_won"]) == part_won.sum()
     assert sum(m.daily["deals_won"]) == won.sum()
     assert sum(m.daily["deals_lost"]) == ((leads.stage == Stage.LOST) & recorded).sum()
