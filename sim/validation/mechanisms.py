@@ -160,7 +160,8 @@ EXPECTATIONS: tuple[Expectation, ...] = (
     E("trust", "defined", {}, {"trust": False}, "trust_marketing_in_sales", DOWN, "off"),
     E("trust", "defined", {}, {"trust": False}, "requests_served", DOWN, "off"),
     E("trust", "segregated", {}, {"trust": False}, "trust_sales_in_marketing", UP, "off_no_erosion"),
-    E("trust", "segregated", {}, {"trust": False}, "leakage_share", DOWN, "off_no_erosion", headline=True),
+    E("trust", "segregated", {}, {"trust": False}, "leakage_share", DOWN, "off_no_erosion"),
+    E("trust", "segregated", {}, {"trust": False}, "rejected", DOWN, "off_no_erosion", headline=True),
     # 13. rotation: productivity lost now, understanding gained.
     E("rotation", "defined", {}, ROTATION, "selling_time_share", DOWN, "10pct", headline=True),
     E("rotation", "defined", {}, ROTATION, "trust_sales_in_marketing", UP, "10pct"),
