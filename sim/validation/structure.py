@@ -71,8 +71,8 @@ def evaluate(table: RunTable, quick: bool, seed: int) -> list[Row]:
     size = QUICK if quick else FULL
     seg, integ = table.paired(Arm.of("segregated"), Arm.of("integrated"), size, "revenue")
     note = _note(seg, stats.paired_difference(seg, integ))
-    target = "> 0 (95% CI above zero)"
-    rows = [difference_row(NAME, "revenue: integrated - segregated", SHORT_SOURCE, target, seg, integ, UP, note)]
+    check, target = "revenue: integrated - segregated", "> 0 (95% CI above zero)"
+    rows = [difference_row(NAME, check, SHORT_SOURCE, target, seg, integ, UP, note)]
     rows.append(size_row(*table.paired(Arm.of("segregated"), Arm.of(SWITCH), size, "revenue")))
     rows.append(ratio_row("revenue ratio: integrated / segregated (steady states)", seg, integ))
     for lower, upper in zip(STAGES, STAGES[1:], strict=False):
