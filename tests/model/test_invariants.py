@@ -6,8 +6,7 @@ decide how many leads a run creates are narrowed (SPEED_BOUNDS), to keep each ex
 
 Covered: every shipped scenario (with its interventions), random valid parameters, random
 interventions, tiny and empty teams, and teams with no specialists on one side (no reps but
-hybrids, no marketers). The mean trust of a side without specialists is a level too (hybrids
-trust fully; a side of nobody distrusts nobody), never NaN.
+hybrids, no marketers): a side of hybrids only has no other side to distrust, so its trust is 1.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ import dataclasses
 import numpy as np
 import pytest
 from helpers import SCENARIO_DIR, scenario_interventions, scenario_params
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from sim.model import metrics
@@ -36,6 +35,7 @@ SPEED_BOUNDS: dict[str, tuple[float, float]] = {
     "campaign_hours_scale": (0.1, 200),
     "prospects_per_hour": (0, 2),
     "attempt_hours": (0.1, 4),
+    "burn_in_days": (0, 60),  # the burn-in runs the same day unrecorded: a short one exercises it
 }
 LEVELS_IN_UNIT = ("awareness", "brand_consistency", "marketing_knowledge", "content_freshness")
 TRUST_LEVELS = ("trust_sales_in_marketing", "trust_marketing_in_sales")
@@ -57,6 +57,7 @@ EXAMPLES = settings(
     derandomize=True,  # the same examples on every run and machine: a failure is reproducible
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    phases=[p for p in Phase if p != Phase.explain],  # line tracing makes a failing run crawl
 )
 
 
@@ -108,7 +109,7 @@ def check_state(m: SalesMarketingModel) -> None:
     # the index arrays are exactly (and only once) the leads in their stages
     np.testing.assert_array_equal(np.sort(m.queue_idx), np.flatnonzero(stage == Stage.QUEUED))
     np.testing.assert_array_equal(np.sort(m.opp_idx), np.flatnonzero(np.isin(stage, OPEN_STAGES)))
-    # conservation: every lead was created as an inquiry or a prospect (the burn-in's are not recorded)
+    # conservation: every lead was created as an inquiry or a prospect
     assert leads.n == m.burn_in_leads + sum(m.daily["inquiries"]) + sum(m.daily["prospects"])
     # leaked means never contacted; contacted stages had at least one attempt
     leaked = stage == Stage.LEAKED
@@ -124,8 +125,7 @@ def check_state(m: SalesMarketingModel) -> None:
     fit = leads.fit
     assert np.all((fit >= 0) & (fit <= 1)), "a lead's fit is not a probability (or is NaN)"
     closed = np.isin(stage, (Stage.WON, Stage.LOST))
-    recorded = np.arange(leads.n) >= m.burn_in_leads  # the burn-in's deals closed before day 0
-    assert np.all(leads.closed_day[closed & recorded] >= 0) and np.all(leads.closed_day[closed] < m.day)
+    assert np.all(leads.closed_day[closed] >= -m.p.market.burn_in_days)
     # nobody worked more hours than they had
     assert m.today["overwork_hours"] == 0
     assert np.all(m.reps.hours >= 0) and np.all(m.marketers.hours >= 0)
@@ -142,9 +142,9 @@ def check_outputs(m: SalesMarketingModel, days: int) -> None:
     for name, values in m.daily.items():
         values = np.asarray(values)
         assert len(values) == days, name
-        assert np.all(np.isfinite(values)) and np.all(values >= 0), name
+        assert np.all(np.isfinite(values)) and np.all(values >= 0), name  # trust too: 1 with no specialists
     assert sum(m.daily["overwork_hours"]) == 0
-    recorded = leads.closed_day >= 0  # deals closed in the burn-in are not recorded
+    recorded = leads.closed_day >= 0  # deals closed in the burn-in are not in the record
     won = (leads.stage == Stage.WON) & recorded
     assert np.isclose(sum(m.daily["revenue"]), leads.value[won].sum(), rtol=1e-9, atol=1e-6)
     for part, source in metrics.SOURCE_PARTS.items():
@@ -276,8 +276,16 @@ def test_invariants_hold_when_one_side_has_no_specialists(team, data, seed):
 @pytest.mark.parametrize(
     ("team", "level"),
     [
-        pytest.param({"n_reps": 0, "n_hybrid": 2}, "trust_sales_in_marketing", id="no_reps_with_hybrids"),
-        pytest.param({"n_marketers": 0}, "trust_marketing_in_sales", id="no_marketers"),
+        pytest.param(
+            {"n_reps": 0, "n_hybrid": 2},
+            "trust_sales_in_marketing",
+            id="no_reps_with_hybrids",
+        ),
+        pytest.param(
+            {"n_marketers": 0},
+            "trust_marketing_in_sales",
+            id="no_marketers",
+        ),
         pytest.param({"n_reps": 3, "n_marketers": 1}, "trust_sales_in_marketing", id="both_sides_staffed"),
     ],
 )

@@ -123,13 +123,14 @@ class Market(_Validated):
         source="Mean exponential attention of considered buyers; fitted to the 60x ratio.",
     )
     reach_per_attempt: float = param(
-        0.7,
+        0.75,
         0.01,
         1,
         unit="probability",
         mechanism="follow_up",
         plausible=(0.5, 0.85),
-        source="Chance an attentive inbound lead answers one attempt; assumed.",
+        source="Chance an attentive inbound lead answers one attempt; calibrated (component level) so "
+        "the typical, 1-2 h responding `defined` company reaches 40-60% of its MQLs (benchmark band).",
     )
     outbound_reach_per_attempt: float = param(
         0.15,
@@ -364,16 +365,18 @@ class Market(_Validated):
         "around 1; assumed.",
     )
     late_contact_floor: float = param(
-        0.02,
+        0.1,
         0,
         1,
         unit="ratio",
         mechanism="response_decay",
-        plausible=(0.01, 0.05),
-        source="Reach of a call after the lead's attention window, relative to inside it: a late "
-        "call re-engages a few buyers. Assumed; sized with the selection effects of "
-        "sim/validation/response_decay.py so that the pooled firm population reproduces Oldroyd "
-        "et al. (2011), with the within-firm (causal) part stated in docs/VALIDATION.md.",
+        plausible=(0.05, 0.2),
+        source="Reach of a call after the lead's attention window, relative to inside it. A B2B "
+        "buyer who has moved on is still in market for months (Gartner: purchases take months and "
+        "6-10 people), so a late call or nurture touch re-engages some: assumed 1 in 10. It sets "
+        "the causal, within-firm part of the decay (a day-late call qualifies ~4x less often, a "
+        "third of Oldroyd et al.'s 60x in logs); firm-level selection in "
+        "sim/validation/response_decay.py carries the rest (docs/VALIDATION.md).",
     )
     sla_aim_share: float = param(
         0.5,
