@@ -32,6 +32,7 @@ from sim.reporting.formats import (
 )
 from sim.reporting.payback import payback_sentence, paybacks
 from sim.reporting.sentences import kpi_sentence, revenue_sentence
+from sim.reporting.years import year_table
 
 if TYPE_CHECKING:
     from sim.experiments.compare import Comparison
@@ -49,6 +50,7 @@ def report_blocks(comparison: Comparison) -> list[Block]:
         blocks.append(Para("No run finished, so there are no results to report.", "warning"))
         return blocks + _caveats()
     blocks += _headline(comparison)
+    blocks += _year_blocks(comparison)
     blocks += _payback_blocks(comparison)
     blocks += _funnel_tables(comparison)
     blocks += _kpi_tables(comparison)
@@ -158,6 +160,22 @@ def _headline(c: Comparison) -> list[Block]:
             blocks.append(Para(f"**{other}** compared with **{c.names[0]}**, means over the replications:"))
             blocks.append(Bullets(items))
     return blocks
+
+
+YEAR_TEXT = (
+    "Revenue of each simulated year, mean over the replications, and in brackets its ratio to "
+    "the baseline's with a 95% interval (paired replications, geometric mean). Every run starts "
+    "from its scenario's steady state, so the years should agree within noise: the headline does "
+    "not depend on the horizon."
+)
+
+
+def _year_blocks(c: Comparison) -> list[Block]:
+    header, rows = year_table(c)
+    if not rows:
+        return []
+    table = Table(header, tuple(rows), tuple(range(1, len(header))))
+    return [Heading(2, "Year by year"), Para(YEAR_TEXT), table]
 
 
 def _payback_blocks(c: Comparison) -> list[Block]:

@@ -81,19 +81,10 @@ def evaluate(table: RunTable, quick: bool, seed: int) -> list[Row]:
     return rows
 
 
-def paired_ratio(a: np.ndarray, b: np.ndarray) -> stats.Interval:
-    """Ratio of B to A from paired replications: the geometric mean ratio with its 95% CI."""
-    ok = (a > 0) & (b > 0)
-    if ok.sum() < 2:
-        return stats.Interval(math.nan, math.nan, math.nan, int(ok.sum()))
-    log = stats.mean_ci(np.log(b[ok] / a[ok]))
-    return stats.Interval(math.exp(log.mean), math.exp(log.low), math.exp(log.high), log.n)
-
-
 def size_row(stay: np.ndarray, switch: np.ndarray) -> Row:
     """Integrating on day 0 vs staying segregated, against the surveys' two-year ratios."""
     low, high = max(1.0, BAND[0] / TOLERANCE), BAND[1] * TOLERANCE
-    iv = paired_ratio(stay, switch)
+    iv = stats.paired_ratio(stay, switch)
     ok = not math.isnan(iv.mean) and low <= iv.mean <= high
     published = "; ".join(f"{name}: {value:.2f}" for name, value in PUBLISHED.items())
     return Row(
@@ -112,7 +103,7 @@ def size_row(stay: np.ndarray, switch: np.ndarray) -> Row:
 
 def ratio_row(check: str, a: np.ndarray, b: np.ndarray) -> Row:
     """A ratio shown for context: no survey sizes a single stage or a steady-state level."""
-    iv = paired_ratio(a, b)
+    iv = stats.paired_ratio(a, b)
     target = "> 1 (shown, not checked: no published size)"
     note = "paired over replications, each arm from its own steady state"
     return Row(NAME, check, SHORT_SOURCE, target, iv.mean, iv.low, iv.high, INFO, note, iv.n)
