@@ -13,7 +13,7 @@ a = 1 - exp(-P); discounted trust evidence with daily memory m settles at inflow
 last third then runs freely, so what day 0 sees is the model's own dynamics, not the formula's.
 The jumps are a fixed-point iteration of the loops between the stocks (knowledge feeds lead fit,
 fit feeds trust, trust feeds feedback): where that loop gain is near 1 (segregated), a few
-hundredths of trust are still settling in year 1 (docs/VALIDATION.md, "Steady state").
+hundredths of trust are still settling in year 1 (tests/model/test_trust.py bounds it).
 """
 
 from __future__ import annotations

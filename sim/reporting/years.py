@@ -26,7 +26,10 @@ def yearly(timeseries: pd.DataFrame, column: str = "revenue") -> pd.DataFrame:
 
 
 def year_rows(c: Comparison, column: str = "revenue") -> list[dict]:
-    """Per year and scenario: the mean over replications, and the paired ratio to the baseline."""
+    """Per year and scenario: the mean over replications, and the paired ratio to the baseline.
+
+    The baseline's own row has no ratio (None).
+    """
     table = yearly(c.timeseries, column)
     if table.empty:
         return []
@@ -37,7 +40,9 @@ def year_rows(c: Comparison, column: str = "revenue") -> list[dict]:
         for name in c.names:
             if name not in block:
                 continue
-            ratio = stats.paired_ratio(block[base].to_numpy(), block[name].to_numpy())
+            ratio = (
+                None if name == base else stats.paired_ratio(block[base].to_numpy(), block[name].to_numpy())
+            )
             mean = float(np.nanmean(block[name].to_numpy()))
             rows.append({"year": int(year), "scenario": name, "mean": mean, "ratio": ratio})
     return rows
@@ -52,8 +57,8 @@ def year_table(c: Comparison, column: str = "revenue") -> tuple[tuple[str, ...],
     cells: dict[int, list[str]] = {}
     for r in rows:
         text = fmt_money(r["mean"], scale)
-        if r["scenario"] != c.names[0]:
-            iv = r["ratio"]
+        iv = r["ratio"]
+        if iv is not None:
             text += f" (x{iv.mean:.2f} [{iv.low:.2f}, {iv.high:.2f}])"
         cells.setdefault(r["year"], []).append(text)
     present = [n for n in c.names if any(r["scenario"] == n for r in rows)]

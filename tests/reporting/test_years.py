@@ -35,3 +35,16 @@ def test_paired_ratio_is_the_geometric_mean_of_the_pairs():
     iv = paired_ratio([1.0, 2.0, 4.0], [2.0, 4.0, 8.0])
     assert iv.mean == pytest.approx(2.0) and iv.low == pytest.approx(2.0) and iv.n == 3
     assert paired_ratio([1.0], [2.0]).n == 1
+
+
+def test_year_rows_pair_each_scenario_with_the_baseline_year_by_year():
+    from types import SimpleNamespace
+
+    from sim.reporting.years import year_rows
+
+    frames = [_weeks("a", r, 1.0 + r) for r in range(3)] + [_weeks("b", r, 3.0 * (1.0 + r)) for r in range(3)]
+    rows = year_rows(SimpleNamespace(timeseries=pd.concat(frames), names=["a", "b"]))
+    assert [(r["year"], r["scenario"]) for r in rows] == [(1, "a"), (1, "b"), (2, "a"), (2, "b")]
+    assert all(r["ratio"] is None for r in rows if r["scenario"] == "a")
+    assert all(r["ratio"].mean == pytest.approx(3.0) for r in rows if r["scenario"] == "b")
+    assert rows[0]["mean"] == pytest.approx(100.0)  # 50 weeks of 1, 2 and 3: mean 2 a week
