@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model import customers, spinup
 from sim.model.arrays import clip_unit
 from sim.model.collateral import build_own_collateral, search_library
 from sim.model.feedback import NEUTRAL_AWARENESS
@@ -77,4 +78,7 @@ def close_deals(model: SalesMarketingModel, idx: np.ndarray) -> None:
     model.count("marketing_deals_won", np.count_nonzero(won & marketing))
     model.count("marketing_deals_lost", np.count_nonzero(~won & marketing))
     model.count("revenue", value.sum())
+    model.count("revenue_new", value.sum())
     model.count("marketing_revenue", leads.value[idx[won & marketing]].sum())
+    customers.acquire(model, idx[won])
+    spinup.feel_closes(model, p_win)

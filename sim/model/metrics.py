@@ -51,6 +51,10 @@ FLOWS: tuple[str, ...] = (
     "overwork_hours",
     "feedback",
     "inquiry_fit_sum",
+    "revenue_new",
+    "revenue_recurring",
+    "renewals",
+    "churned",
 )
 MEAN_LEVELS: tuple[str, ...] = (
     "awareness",
@@ -60,7 +64,7 @@ MEAN_LEVELS: tuple[str, ...] = (
     "trust_sales_in_marketing",
     "trust_marketing_in_sales",
 )
-END_LEVELS: tuple[str, ...] = ("pipeline_value", "open_opportunities", "queued_leads")
+END_LEVELS: tuple[str, ...] = ("pipeline_value", "open_opportunities", "queued_leads", "customers")
 DAILY_FIELDS: tuple[str, ...] = FLOWS + MEAN_LEVELS + END_LEVELS
 
 PERIOD_DAYS: dict[str, int] = {"day": 1, "week": 5, "month": 21, "quarter": 63}
@@ -99,12 +103,13 @@ RATES: dict[str, tuple[str, tuple[str, ...]]] = {
     "content_used_share": ("library_hits", ("library_searches",)),
     "selling_time_share": ("selling_hours", ("rep_hours",)),
     "cac": ("marketing_spend", ("deals_won",)),
-    "marketing_sourced_revenue_share": ("marketing_revenue", ("revenue",)),
+    "marketing_sourced_revenue_share": ("marketing_revenue", ("revenue_new",)),
     "realised_inquiry_fit": ("inquiry_fit_sum", ("inquiries",)),
     "mql_rate": ("mqls", ("inquiries",)),
     "mql_to_sal": ("sals", ("mqls",)),
     "sal_to_sql": ("sqls", ("sals",)),
     "sql_to_won": ("marketing_deals_won", ("marketing_deals_won", "marketing_deals_lost")),
+    "churn_rate": ("churned", ("churned", "renewals")),
 }
 FUNNEL_RATES: tuple[str, ...] = ("mql_rate", "mql_to_sal", "sal_to_sql", "sql_to_won")
 
