@@ -63,7 +63,8 @@ def build_team(p: Params, rng: np.random.Generator, side: str) -> TeamArrays:
     u = rng.random((total, 3))
     skill = np.clip(1 + mk.skill_sd * _normal(u[:, 0]), 0.1, None)
     ego = ego_mean * 2 * u[:, 1]  # uniform on [0, 2 * mean]
-    latency = lv.rep_response_latency_hours * np.exp(0.5 * _normal(u[:, 2]) - 0.125)
+    sd = mk.rep_latency_log_sd
+    latency = lv.rep_response_latency_hours * np.exp(sd * _normal(u[:, 2]) - sd**2 / 2)  # mean kept
     is_hybrid = np.arange(total) >= n
     skill = np.where(is_hybrid, skill * lv.hybrid_depth_factor, skill)
     return TeamArrays(

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import ndtri
 
-from sim.model.agents import EGO_REFERENCE
 from sim.model.arrays import clip_unit, rank_within
 from sim.model.hours import spend
 from sim.model.leads import Collateral
+from sim.model.trust import goodwill
 
 if TYPE_CHECKING:
     from sim.model.model import SalesMarketingModel
@@ -58,7 +58,7 @@ def build_own_collateral(model: SalesMarketingModel, idx: np.ndarray) -> None:
     leads, reps, lv = model.leads, model.reps, model.p.levers
     waiting = idx[leads.collateral[idx] == Collateral.REQUESTED]
     owner = leads.owner[waiting]
-    patience = lv.rep_patience_days * (0.5 + reps.trust) / (0.5 + reps.ego / EGO_REFERENCE * 0.5)
+    patience = lv.rep_patience_days * goodwill(reps, model.p.market)
     expired = model.day - leads.request_day[waiting] >= patience[owner]
     if not expired.any():
         return

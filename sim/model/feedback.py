@@ -14,8 +14,6 @@ if TYPE_CHECKING:
 
 NEUTRAL_AWARENESS = 0.5  # awareness at which inquiries and win chances are not adjusted
 REFERENCE_BUDGET_SHARE = 0.08  # budget share at which awareness gains at its nominal rate
-COLLATERAL_TOUCH_WEIGHT = 5.0  # an asset is seen by a whole buying group: it counts as 5 touches
-BRAND_SMOOTHING = 0.05  # daily weight of today's touches in brand consistency (~20-day memory)
 
 
 def share_feedback(model: SalesMarketingModel) -> None:
@@ -36,11 +34,12 @@ def update_brand(model: SalesMarketingModel) -> None:
     """Brand consistency follows the on-brand share of touches; awareness builds on it."""
     t, lv, mk = model.today, model.p.levers, model.p.market
     platform = lv.messaging_platform_adoption if model.p.mechanisms.scripts else 1.0
-    on = t["inquiries"] + t["attempts"] * platform + COLLATERAL_TOUCH_WEIGHT * t["marketing_assets_used"]
-    off = t["attempts"] * (1 - platform) + COLLATERAL_TOUCH_WEIGHT * t["diy_assets_used"]
+    weight = mk.collateral_touch_weight  # an asset is seen by the buying group, not one person
+    on = t["inquiries"] + t["attempts"] * platform + weight * t["marketing_assets_used"]
+    off = t["attempts"] * (1 - platform) + weight * t["diy_assets_used"]
     if on + off > 0:
         today = on / (on + off)
-        model.brand_consistency += BRAND_SMOOTHING * (today - model.brand_consistency)
+        model.brand_consistency += (today - model.brand_consistency) / mk.brand_memory_days
     if model.p.mechanisms.awareness:
         push = lv.marketing_budget_share / REFERENCE_BUDGET_SHARE * model.brand_consistency
         model.grow("awareness", mk.awareness_gain_per_day * push, mk.awareness_decay_per_day)

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.agents import EGO_REFERENCE
 from sim.model.arrays import clip_unit
 from sim.model.collateral import use_collateral
 from sim.model.hours import spend
 from sim.model.leads import Collateral
 from sim.model.randomness import poisson_from_uniform
+from sim.model.trust import goodwill
 
 if TYPE_CHECKING:
     from sim.model.model import SalesMarketingModel
@@ -53,7 +53,9 @@ def serve_requests(model: SalesMarketingModel) -> None:
     backlog = real_backlog + model.menial_backlog_hours
     if backlog <= 0:  # nothing to serve (the hours used below could only be zero)
         return
-    responsiveness = (0.5 + team.trust) / (0.5 + team.ego / EGO_REFERENCE * 0.5) * (0.5 + model.pay_weight)
+    mk = model.p.market
+    pay = 1 + mk.pay_support_gain * (2 * model.pay_weight - 1)  # revenue pay serves sales more
+    responsiveness = goodwill(team, mk) * pay
     capacity = team.hours * clip_unit(lv.marketing_support_share * model.collaboration * responsiveness)
     capacity = np.where(team.is_hybrid, 0.0, capacity)
     used = min(float(capacity.sum()), backlog)

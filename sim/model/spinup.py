@@ -6,11 +6,14 @@ months, so the first year measures the transient and the yearly figures disagree
 then forgets their records: day 0 opens with a full pipeline, queued leads and settled stocks.
 
 Slow stocks would need years to settle by simulation alone (awareness and knowledge have
-half-lives of ~170 days, trust a memory of 60), so at one and two thirds of the burn-in each jumps
-to the steady state of the pressure it felt over the past third: a stock that closes
+half-lives of ~170 days, trust a memory of 60), so at each sixth of the burn-in up to two thirds
+each jumps to the steady state of the pressure it felt since the last jump: a stock that closes
 1 - exp(-P) of its gap to 1 each day and loses d of itself settles at a / (a + d) with
 a = 1 - exp(-P); discounted trust evidence with daily memory m settles at inflow / (1 - m). The
 last third then runs freely, so what day 0 sees is the model's own dynamics, not the formula's.
+The jumps are a fixed-point iteration of the loops between the stocks (knowledge feeds lead fit,
+fit feeds trust, trust feeds feedback): where that loop gain is near 1 (segregated), a few
+hundredths of trust are still settling in year 1 (docs/VALIDATION.md, "Steady state").
 
 A customer base takes years to grow, so at the end the burn-in seeds the installed base a firm with
 the burn-in's won rate holds (`customers.seed_installed_base`). The won rate is the opportunities
@@ -44,11 +47,11 @@ def reset_pressures(model: SalesMarketingModel) -> None:
 
 
 def burn_in(model: SalesMarketingModel) -> None:
-    """Simulate the burn-in days, with steady-state jumps at its thirds, then forget its records."""
+    """Simulate the burn-in days, with steady-state jumps up to two thirds, then forget its records."""
     days = model.p.market.burn_in_days
     if days <= 0:
         return
-    jumps = {-days + days // 3, -days + 2 * days // 3}
+    jumps = {-days + k * days // 6 for k in range(1, 5)}  # a fixed-point iteration of the loops
     model.day = -days
     reset_pressures(model)
     model.burn_in_closes = [0, 0.0]  # deals closed, their summed win chances

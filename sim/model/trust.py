@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.agents import EGO_REFERENCE, TeamArrays
+from sim.model.params import Market
 
 if TYPE_CHECKING:
     from sim.model.model import SalesMarketingModel
@@ -79,3 +80,14 @@ def side_trust(team: TeamArrays) -> float:
     """A side's mean trust in the other; a side of hybrids only trusts fully (no other side)."""
     specialists = ~team.is_hybrid
     return float(team.trust[specialists].mean()) if specialists.any() else 1.0
+
+
+def goodwill(team: TeamArrays, mk: Market) -> np.ndarray:
+    """Each person's willingness to wait on, or serve, the other side: 1 at trust 0.5, average ego.
+
+    Trusting people wait longer for the other side's work and give it more of their time; egoists
+    less (Mayer, Davis and Schoorman 1995: trust is the willingness to be vulnerable to another).
+    """
+    trust_term = 1 + mk.trust_patience_gain * (team.trust - 0.5)
+    ego_term = 1 + mk.ego_impatience_gain * (team.ego / EGO_REFERENCE - 1)
+    return trust_term / ego_term

@@ -48,14 +48,6 @@ HIGH_AWARENESS = {"awareness_initial": 0.9, "marketing_budget_share": 0.2}
 LOW_AWARENESS = {"awareness_initial": 0.1, "marketing_budget_share": 0.02}
 PATIENT, IMPATIENT = {"rep_patience_days": 10.0}, {"rep_patience_days": 1.0}
 
-FOLLOW_UP_INERT = (
-    "Known limit (ODD section 10): a retry of an inbound lead comes 8 h later, when almost every "
-    "inquiry's attention (~1 h for 97% of them) is gone, so it adds next to no SALs; follow-up of "
-    "own prospects meanwhile triples sourced SQLs, whose deal hours and DIY slow the reps' first "
-    "contacts (DESIGN.md mechanism 4: reps with full queues answer later). Net: more follow-up "
-    "means fewer SALs but more revenue."
-)
-
 
 @dataclass(frozen=True, eq=False)
 class Expectation:
@@ -105,7 +97,7 @@ EXPECTATIONS: tuple[Expectation, ...] = (
     # 6. collateral: impatient reps build their own material, off-brand.
     E("collateral", "defined", PATIENT, IMPATIENT, "diy_hours", UP, "impatient", headline=True),
     E("collateral", "defined", PATIENT, IMPATIENT, "brand_consistency", DOWN, "impatient"),
-    E("collateral", "defined", {}, {"collateral": False}, "diy_hours", DOWN, "off"),
+    E("collateral", "segregated", {}, {"collateral": False}, "diy_hours", DOWN, "off"),
     E("collateral", "defined", {}, {"collateral": False}, "requests_made", DOWN, "off"),
     # 5. cherry-picking at low trust and high ego: marketing's leads go stale and leak.
     E("cherry_picking", "segregated", {**LOW_TRUST, "cherry_picking": False}, LOW_TRUST,
@@ -149,15 +141,14 @@ EXPECTATIONS: tuple[Expectation, ...] = (
       "off_reps_judge"),
     # 4. follow-up: one attempt only.
     E("follow_up", "defined", {}, {"follow_up": False}, "revenue", DOWN, "off", headline=True),
-    E("follow_up", "defined", {}, {"follow_up": False}, "sals", DOWN, "off", headline=True,
-      known_limit=FOLLOW_UP_INERT),
+    E("follow_up", "defined", {}, {"follow_up": False}, "sals", DOWN, "off", headline=True),
     E("follow_up", "defined", {"follow_up_attempts": 1}, {"follow_up_attempts": 6}, "sals", UP,
-      "six_attempts", known_limit=FOLLOW_UP_INERT),
+      "six_attempts"),
     E("follow_up", "defined", LONG_ATTENTION, {**LONG_ATTENTION, "follow_up": False}, "sals", DOWN,
       "off_long_attention", headline=True),
     E("follow_up", "defined", {}, {"follow_up": False}, "sourced_sqls", DOWN, "off"),
     # 7. menial requests off: support hours go to real requests.
-    E("menial_requests", "defined", {}, {"menial_requests": False}, "requests_served", UP, "off",
+    E("menial_requests", "segregated", {}, {"menial_requests": False}, "requests_served", UP, "off",
       headline=True),
     E("menial_requests", "defined", {"collateral": False}, {"collateral": False, "menial_requests": False},
       "campaign_hours", UP, "off_no_real_requests"),

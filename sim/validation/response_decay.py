@@ -76,7 +76,7 @@ FIRM_CLASSES: dict[str, FirmClass] = {
     # A 1 h SLA; better-run firms: leads that fit better, reps who reach more buyers.
     "within_1h": FirmClass(0.37, {"sla_first_contact_hours": 1.0}, 1.7),
     # The defined company's own 2 h SLA: reps aim at half of it, so most calls land after 1 h.
-    "1_to_24h": FirmClass(0.16, {}, 0.6),
+    "1_to_24h": FirmClass(0.16, {}, 0.5),
     # Daily batches, slow reps, one attempt: the firms the audit found answering after a day.
     "24h_plus": FirmClass(0.24, {**SLOW_FIRM, "follow_up_attempts": 1}, 0.3),
 }

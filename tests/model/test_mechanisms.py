@@ -30,6 +30,7 @@ from sim.validation.mechanisms import EXPECTATIONS, ROTATION, Expectation
 SEEDS = (1, 2, 3)
 DAYS = 300
 NO_ROTATION = {"rotation_share": 0.0}
+NO_BURN_IN = {"burn_in_days": 0}  # a stock's approach to its steady state, from the round initial values
 
 
 def param(e: Expectation):
@@ -150,7 +151,7 @@ def test_field_feedback_raises_inquiry_fit_over_time():
     """Field feedback: later inquiries fit better than early ones, and better than without feedback."""
 
     def fit(overrides, seed, months):
-        ts = run(overrides, seed, 500, "aligned").timeseries("month").iloc[months]
+        ts = run({**overrides, **NO_BURN_IN}, seed, 500, "aligned").timeseries("month").iloc[months]
         return float((ts.realised_inquiry_fit * ts.inquiries).sum() / ts.inquiries.sum())
 
     early, late = slice(0, 3), slice(-4, -1)  # the last month is partial
@@ -163,14 +164,14 @@ def test_field_feedback_raises_inquiry_fit_over_time():
 
 def test_rotation_lowers_ego_on_both_sides():
     """Rotation: time in the other function lowers ego; with rotation off ego is unchanged."""
-    params = scenario_params("defined", ROTATION)
+    params = scenario_params("defined", {**ROTATION, **NO_BURN_IN})
     start = SalesMarketingModel(params, seed=1)
     rep_ego, marketer_ego = start.reps.ego.copy(), start.marketers.ego.copy()
     rotated = SalesMarketingModel(params, seed=1).run(DAYS)
     assert rotated.reps.ego.mean() < 0.9 * rep_ego.mean()
     assert rotated.marketers.ego.mean() < 0.9 * marketer_ego.mean()
     assert np.all(rotated.reps.ego <= rep_ego)
-    off = run({**ROTATION, "rotation": False}, days=DAYS, scenario="defined")
+    off = run({**ROTATION, **NO_BURN_IN, "rotation": False}, days=DAYS, scenario="defined")
     np.testing.assert_array_equal(off.reps.ego, rep_ego)
     assert off.summary()["rotation_days"] == 0
 

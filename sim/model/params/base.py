@@ -31,11 +31,20 @@ def param(
     source: str,
     choices: tuple[str, ...] | None = None,
     label: str = "",
+    plausible: tuple[float, float] | None = None,
 ) -> Any:
-    """Declare a parameter field with the metadata every consumer reads."""
+    """Declare a parameter field with the metadata every consumer reads.
+
+    `low`..`high` is what the model accepts; `plausible` is the narrower range a well-informed
+    analyst would still defend for an assumed value (or a lever's realistic operating range). The
+    comparisons' uncertainty over worlds draws from it; client facts (scale, team sizes) have none.
+    """
+    if plausible is not None and not low <= plausible[0] <= default <= plausible[1] <= high:
+        raise ValueError(f"plausible {plausible} must hold the default {default}, within [{low}, {high}]")
     meta = {
         "low": low,
         "high": high,
+        "plausible": plausible,
         "unit": unit,
         "mechanism": mechanism,
         "source": source,

@@ -52,6 +52,7 @@ class Levers(_Validated):
         1,
         unit="share",
         mechanism="hybrid_roles",
+        plausible=(0.2, 0.8),
         source="Share of a hybrid person's hours spent on marketing; assumed.",
     )
     hybrid_depth_factor: float = param(
@@ -60,6 +61,7 @@ class Levers(_Validated):
         1,
         unit="ratio",
         mechanism="hybrid_roles",
+        plausible=(0.5, 1.0),
         source="Skill of a jack of all trades relative to a specialist; assumed.",
     )
     marketing_budget_share: float = param(
@@ -69,6 +71,7 @@ class Levers(_Validated):
         unit="share",
         mechanism="awareness",
         label="Marketing budget share",
+        plausible=(0.04, 0.16),
         source="B2B marketing budgets of 5-12% of revenue (Gartner CMO spend surveys).",
     )
     routing_interval_hours: float = param(
@@ -78,6 +81,7 @@ class Levers(_Validated):
         unit="h",
         mechanism="response_decay",
         label="Routing interval (0 = real time)",
+        plausible=(0, 16),
         source="0 routes each MQL to a rep the moment it is handed over; N routes in batches "
         "every N working hours.",
     )
@@ -88,6 +92,7 @@ class Levers(_Validated):
         unit="h",
         mechanism="response_decay",
         label="SLA on first contact (0 = none)",
+        plausible=(0, 8),
         source="Service-level agreement on first contact of MQLs (Kotler et al. 2006, 'defined').",
     )
     lead_acceptance_by: str = param(
@@ -106,6 +111,7 @@ class Levers(_Validated):
         unit="score",
         mechanism="lead_scoring",
         label="MQL score threshold",
+        plausible=(0.3, 0.6),
         source="Score above which an inquiry is handed over; set so the default hands over "
         "roughly 40% of inquiries.",
     )
@@ -116,10 +122,17 @@ class Levers(_Validated):
         unit="attempts",
         mechanism="follow_up",
         label="Follow-up attempts",
+        plausible=(1, 8),
         source="Most reps give up after 1-2 attempts; 3 is a middling policy (sales surveys).",
     )
     retry_interval_hours: float = param(
-        8.0, 0.25, 200, unit="h", mechanism="follow_up", source="One working day between attempts."
+        8.0,
+        0.25,
+        200,
+        unit="h",
+        mechanism="follow_up",
+        plausible=(2, 24),
+        source="One working day between attempts.",
     )
     rep_response_latency_hours: float = param(
         0.5,
@@ -128,6 +141,7 @@ class Levers(_Validated):
         unit="h",
         mechanism="response_decay",
         label="Rep reaction time",
+        plausible=(0.1, 8),
         source="Mean working hours a rep takes to notice a routed lead; reps vary around it.",
     )
     attempt_hours: float = param(
@@ -136,6 +150,7 @@ class Levers(_Validated):
         4,
         unit="h",
         mechanism="follow_up",
+        plausible=(0.1, 0.5),
         source="A contact attempt with research and logging takes about 15 minutes.",
     )
     lead_shelf_life_days: int = param(
@@ -144,6 +159,7 @@ class Levers(_Validated):
         500,
         unit="days",
         mechanism="response_decay",
+        plausible=(5, 60),
         source="An MQL untouched for a month of working days counts as leaked.",
     )
     cherry_pick_hours: float = param(
@@ -152,6 +168,7 @@ class Levers(_Validated):
         500,
         unit="h",
         mechanism="cherry_picking",
+        plausible=(0, 48),
         source="How many working hours a fully distrustful rep with average ego pushes "
         "marketing leads behind own prospects; assumed.",
     )
@@ -162,6 +179,7 @@ class Levers(_Validated):
         unit="days",
         label="Rep patience for collateral",
         mechanism="collateral",
+        plausible=(1, 15),
         source="Working days a rep waits for requested collateral before doing it alone.",
     )
     collateral_request_hours: float = param(
@@ -170,6 +188,7 @@ class Levers(_Validated):
         40,
         unit="h",
         mechanism="collateral",
+        plausible=(1, 8),
         source="Marketing hours to tailor an asset for a deal; assumed.",
     )
     diy_hours: float = param(
@@ -178,6 +197,7 @@ class Levers(_Validated):
         40,
         unit="h",
         mechanism="collateral",
+        plausible=(2, 16),
         source="A rep needs about twice marketing's time to build an asset alone.",
     )
     menial_requests_per_rep_per_week: float = param(
@@ -186,10 +206,17 @@ class Levers(_Validated):
         20,
         unit="1/week",
         mechanism="menial_requests",
+        plausible=(0, 3),
         source="Formatting and 'make me a slide' requests per rep a week; assumed.",
     )
     menial_request_hours: float = param(
-        1.0, 0, 20, unit="h", mechanism="menial_requests", source="Marketing hours per menial request."
+        1.0,
+        0,
+        20,
+        unit="h",
+        mechanism="menial_requests",
+        plausible=(0.5, 2),
+        source="Marketing hours per menial request.",
     )
     self_service_templates: float = param(
         0.0,
@@ -198,6 +225,7 @@ class Levers(_Validated):
         unit="share",
         mechanism="menial_requests",
         label="Self-service templates",
+        plausible=(0, 1),
         source="Share of menial requests that templates and self-service remove.",
     )
     content_refresh_share: float = param(
@@ -207,6 +235,7 @@ class Levers(_Validated):
         unit="share",
         mechanism="content_aging",
         label="Content refresh effort",
+        plausible=(0.05, 0.4),
         source="Share of marketers' free hours spent refreshing content; assumed.",
     )
     marketing_support_share: float = param(
@@ -216,6 +245,7 @@ class Levers(_Validated):
         unit="share",
         mechanism="collateral",
         label="Marketing support share",
+        plausible=(0.1, 0.5),
         source="Largest share of a marketer's hours given to sales requests, at full trust "
         "and responsiveness; assumed.",
     )
@@ -226,6 +256,7 @@ class Levers(_Validated):
         unit="share",
         mechanism="field_feedback",
         label="Field feedback",
+        plausible=(0.1, 0.6),
         source="Share of what reps hear that reaches marketing without meetings; assumed.",
     )
     meeting_hours_per_week: float = param(
@@ -235,6 +266,7 @@ class Levers(_Validated):
         unit="h/week",
         mechanism="meetings",
         label="Joint meetings (h/week)",
+        plausible=(0, 6),
         source="Hours each person spends in joint sales-marketing meetings a week.",
     )
     meeting_saturation_hours: float = param(
@@ -243,6 +275,7 @@ class Levers(_Validated):
         20,
         unit="h/week",
         mechanism="meetings",
+        plausible=(0.5, 4),
         source="Weekly meeting hours at which 63% of the benefit is reached: diminishing "
         "returns make the best cadence interior; assumed.",
     )
@@ -252,6 +285,7 @@ class Levers(_Validated):
         10,
         unit="",
         mechanism="meetings",
+        plausible=(0.5, 3),
         source="Extra feedback flow at saturated meetings (relative); assumed.",
     )
     colocation: bool = param(
@@ -263,6 +297,7 @@ class Levers(_Validated):
         10,
         unit="",
         mechanism="meetings",
+        plausible=(0.2, 1),
         source="Co-location's feedback and trust effect relative to saturated meetings.",
     )
     marketing_pay_basis: str = param(
@@ -279,13 +314,14 @@ class Levers(_Validated):
         1,
         unit="score",
         mechanism="marketing_pay",
+        plausible=(0.05, 0.3),
         source="How far revenue pay raises (volume pay lowers) the MQL threshold; assumed.",
     )
     trust_sales_in_marketing_initial: float = param(
-        0.5, 0, 1, unit="index", mechanism="trust", source="Neutral starting trust."
+        0.5, 0, 1, unit="index", mechanism="trust", plausible=(0.2, 0.8), source="Neutral starting trust."
     )
     trust_marketing_in_sales_initial: float = param(
-        0.5, 0, 1, unit="index", mechanism="trust", source="Neutral starting trust."
+        0.5, 0, 1, unit="index", mechanism="trust", plausible=(0.2, 0.8), source="Neutral starting trust."
     )
     rep_ego_mean: float = param(
         0.5,
@@ -294,6 +330,7 @@ class Levers(_Validated):
         unit="",
         mechanism="trust",
         label="Rep ego",
+        plausible=(0.1, 1.5),
         source="Mean rep ego: amplifies blame, shortens patience, drives cherry-picking.",
     )
     marketer_ego_mean: float = param(
@@ -303,6 +340,7 @@ class Levers(_Validated):
         unit="",
         mechanism="trust",
         label="Marketer ego",
+        plausible=(0.1, 1.5),
         source="Mean marketer ego: 'my content closes the deal by itself'.",
     )
     shared_goals: float = param(
@@ -312,6 +350,7 @@ class Levers(_Validated):
         unit="share",
         mechanism="trust",
         label="Shared goals",
+        plausible=(0, 1),
         source="Degree to which both sides share revenue goals; damps blame.",
     )
     senior_support: float = param(
@@ -321,6 +360,7 @@ class Levers(_Validated):
         unit="share",
         mechanism="trust",
         label="Senior support",
+        plausible=(0, 1),
         source="Leadership backing for cooperation; damps blame.",
     )
     rotation_share: float = param(
@@ -330,6 +370,7 @@ class Levers(_Validated):
         unit="share of days",
         mechanism="rotation",
         label="Job rotation",
+        plausible=(0, 0.1),
         source="Share of working days staff spend in the other function.",
     )
     rotation_learning_per_day: float = param(
@@ -338,6 +379,7 @@ class Levers(_Validated):
         1,
         unit="1/day",
         mechanism="rotation",
+        plausible=(0.002, 0.03),
         source="Ego lost and understanding gained per rotation day; assumed.",
     )
     messaging_platform_adoption: float = param(
@@ -347,5 +389,6 @@ class Levers(_Validated):
         unit="share",
         mechanism="scripts",
         label="Messaging platform use",
+        plausible=(0.2, 1),
         source="Share of reps' calls made from marketing's messaging platform, not own scripts.",
     )

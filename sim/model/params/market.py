@@ -41,6 +41,7 @@ class Market(_Validated):
         1e5,
         unit="currency",
         mechanism="awareness",
+        plausible=(50, 200),
         source="B2B cost per inquiry of order 50-200 in paid channels (industry surveys); 100 "
         "gives ~25 inquiries a working day at the default budget.",
     )
@@ -50,6 +51,7 @@ class Market(_Validated):
         0.99,
         unit="probability",
         mechanism="lead_scoring",
+        plausible=(0.15, 0.35),
         source="Mean true fit (chance to qualify if engaged) of an untargeted inquiry; chosen so "
         "the defined scenario's SAL->SQL lands in 50-70% after the MQL filter.",
     )
@@ -59,6 +61,7 @@ class Market(_Validated):
         100,
         unit="",
         mechanism="lead_scoring",
+        plausible=(2, 6),
         source="Beta concentration of inquiry fit; 3 gives a wide spread so scoring matters.",
     )
     targeting_fit_gain: float = param(
@@ -67,6 +70,7 @@ class Market(_Validated):
         1,
         unit="",
         mechanism="field_feedback",
+        plausible=(0.1, 0.3),
         source="Share of the gap to a perfect fit that full market knowledge closes (targeting). "
         "Assumed and bounded: knowledge from the field sharpens whom campaigns reach, by tens "
         "of percent of lead fit, not by multiples (0.5 made it the largest single driver).",
@@ -77,6 +81,7 @@ class Market(_Validated):
         1,
         unit="fit units",
         mechanism="lead_scoring",
+        plausible=(0.2, 0.5),
         source="SD of marketing's fit score error at zero knowledge, shrinking linearly with "
         "knowledge; assumed so scoring at default knowledge is informative but noisy.",
     )
@@ -86,6 +91,7 @@ class Market(_Validated):
         1,
         unit="share",
         mechanism="response_decay",
+        plausible=(0.9, 0.99),
         source="Share of inquiries whose buying attention is short-lived; fitted so the "
         "model reproduces Oldroyd et al. (HBR 2011) decay ratios (7x, 60x).",
     )
@@ -95,6 +101,7 @@ class Market(_Validated):
         48,
         unit="h",
         mechanism="response_decay",
+        plausible=(0.5, 2),
         source="Weibull scale of a short attention window; fitted to Oldroyd et al. 2011.",
     )
     attention_short_shape: float = param(
@@ -103,6 +110,7 @@ class Market(_Validated):
         10,
         unit="",
         mechanism="response_decay",
+        plausible=(1.5, 5),
         source="Weibull shape >1: attention holds for a while then drops (the 'golden hour').",
     )
     attention_long_hours: float = param(
@@ -111,6 +119,7 @@ class Market(_Validated):
         2000,
         unit="h",
         mechanism="response_decay",
+        plausible=(16, 80),
         source="Mean exponential attention of considered buyers; fitted to the 60x ratio.",
     )
     reach_per_attempt: float = param(
@@ -119,6 +128,7 @@ class Market(_Validated):
         1,
         unit="probability",
         mechanism="follow_up",
+        plausible=(0.5, 0.85),
         source="Chance an attentive inbound lead answers one attempt; assumed.",
     )
     outbound_reach_per_attempt: float = param(
@@ -127,6 +137,7 @@ class Market(_Validated):
         1,
         unit="probability",
         mechanism="follow_up",
+        plausible=(0.1, 0.3),
         source="Cold-call connect rates of 10-30% reported in sales surveys.",
     )
     prospect_fit_mean: float = param(
@@ -135,6 +146,7 @@ class Market(_Validated):
         0.99,
         unit="probability",
         mechanism="cherry_picking",
+        plausible=(0.25, 0.45),
         source="Reps' own prospects fit somewhat better than raw inquiries (they know their "
         "territory), which is what tempts them to cherry-pick; assumed.",
     )
@@ -144,6 +156,7 @@ class Market(_Validated):
         20,
         unit="1/h",
         mechanism="cherry_picking",
+        plausible=(0.15, 0.4),
         source="Prospects a rep identifies per hour of prospecting; assumed.",
     )
     deal_value_mean: float = param(
@@ -160,6 +173,7 @@ class Market(_Validated):
         3,
         unit="log",
         mechanism="",
+        plausible=(0.4, 1.0),
         source="Lognormal spread of deal values; deal sizes are right-skewed.",
     )
     sales_cycle_days_mean: float = param(
@@ -168,6 +182,7 @@ class Market(_Validated):
         500,
         unit="days",
         mechanism="",
+        plausible=(25, 80),
         source="Mid-market B2B sales cycles of about two months (40 working days).",
     )
     base_win_rate: float = param(
@@ -176,6 +191,7 @@ class Market(_Validated):
         1,
         unit="probability",
         mechanism="",
+        plausible=(0.2, 0.3),
         source="SQL->won of 20-30% (DESIGN.md section 4) at average skill and collateral.",
     )
     rep_admin_share: float = param(
@@ -184,6 +200,7 @@ class Market(_Validated):
         0.9,
         unit="share",
         mechanism="",
+        plausible=(0.3, 0.5),
         source="Share of a rep's day on work outside the model (CRM entry, internal reporting, "
         "travel, training). Salesforce 'State of Sales' (2022): reps sell only ~28% of their "
         "week; the model represents selling, DIY, meetings and rotation itself.",
@@ -194,6 +211,7 @@ class Market(_Validated):
         8,
         unit="h/day",
         mechanism="",
+        plausible=(0.08, 0.2),
         source="Rep hours an open opportunity takes each working day: ~5 h over a 40-day "
         "cycle (discovery, demo, proposal), after admin time; assumed.",
     )
@@ -203,6 +221,7 @@ class Market(_Validated):
         1,
         unit="index",
         mechanism="awareness",
+        plausible=(0.2, 0.6),
         source="Brand awareness stock at start, as a share of the saturation level.",
     )
     awareness_gain_per_day: float = param(
@@ -211,6 +230,7 @@ class Market(_Validated):
         1,
         unit="1/day",
         mechanism="awareness",
+        plausible=(0.003, 0.012),
         source="Goodwill build-up per day at the reference budget share (8%); Nerlove-Arrow "
         "stock model, rate assumed.",
     )
@@ -220,6 +240,7 @@ class Market(_Validated):
         1,
         unit="1/day",
         mechanism="awareness",
+        plausible=(0.002, 0.008),
         source="Goodwill decay: half-life ~170 working days, in the range of advertising "
         "carry-over estimates (Leone 1995).",
     )
@@ -229,6 +250,7 @@ class Market(_Validated):
         1,
         unit="index",
         mechanism="field_feedback",
+        plausible=(0.2, 0.6),
         source="Marketing's field knowledge at start (0 none, 1 complete).",
     )
     knowledge_decay_per_day: float = param(
@@ -237,6 +259,7 @@ class Market(_Validated):
         1,
         unit="1/day",
         mechanism="field_feedback",
+        plausible=(0.002, 0.008),
         source="Market knowledge goes stale without feedback; half-life ~170 working days.",
     )
     knowledge_gain_per_day: float = param(
@@ -245,6 +268,7 @@ class Market(_Validated):
         1,
         unit="1/day",
         mechanism="field_feedback",
+        plausible=(0.01, 0.04),
         source="Knowledge gain per day at full feedback flow; assumed.",
     )
     content_decay_per_day: float = param(
@@ -253,6 +277,7 @@ class Market(_Validated):
         1,
         unit="1/day",
         mechanism="content_aging",
+        plausible=(0.002, 0.008),
         source="Content freshness half-life ~170 working days (content audits ~yearly).",
     )
     content_refresh_per_hour: float = param(
@@ -261,6 +286,7 @@ class Market(_Validated):
         1,
         unit="1/h",
         mechanism="content_aging",
+        plausible=(0.00075, 0.003),
         source="Freshness restored per marketing hour of refresh; assumed.",
     )
     diy_quality_ratio: float = param(
@@ -269,6 +295,7 @@ class Market(_Validated):
         2,
         unit="ratio",
         mechanism="collateral",
+        plausible=(0.7, 1.0),
         source="Mean quality of rep-made collateral relative to marketing's; assumed.",
     )
     diy_quality_sd: float = param(
@@ -277,6 +304,7 @@ class Market(_Validated):
         1,
         unit="quality",
         mechanism="collateral",
+        plausible=(0.15, 0.35),
         source="Rep-made material is more variable: can be better or worse (DESIGN.md 6).",
     )
     collateral_win_effect: float = param(
@@ -285,6 +313,7 @@ class Market(_Validated):
         5,
         unit="",
         mechanism="collateral",
+        plausible=(0.4, 1.2),
         source="Relative change in win chance per unit collateral quality; assumed.",
     )
     awareness_win_effect: float = param(
@@ -293,6 +322,7 @@ class Market(_Validated):
         5,
         unit="",
         mechanism="awareness",
+        plausible=(0.15, 0.6),
         source="Relative change in win chance per unit awareness above 0.5; assumed.",
     )
     campaign_hours_scale: float = param(
@@ -301,6 +331,7 @@ class Market(_Validated):
         1e5,
         unit="h/day",
         mechanism="awareness",
+        plausible=(10, 40),
         source="Marketing campaign hours a day at which spend reaches 63% of its potential "
         "(1 - exp(-h/scale)); assumed for a 6-marketer team.",
     )
@@ -310,6 +341,7 @@ class Market(_Validated):
         1,
         unit="probability",
         mechanism="cherry_picking",
+        plausible=(0.15, 0.45),
         source="Chance a fully distrustful rep of average ego never touches a marketing lead.",
     )
     rep_judgement_sd: float = param(
@@ -318,6 +350,7 @@ class Market(_Validated):
         1,
         unit="fit units",
         mechanism="lead_scoring",
+        plausible=(0.1, 0.25),
         source="Noise in a rep's own judgement of a lead's fit on review; assumed.",
     )
     skill_sd: float = param(
@@ -326,19 +359,23 @@ class Market(_Validated):
         1,
         unit="",
         mechanism="",
+        plausible=(0.1, 0.25),
         source="Spread of reps' closing skill and marketers' lead-generation skill multipliers "
         "around 1; assumed.",
     )
     late_contact_floor: float = param(
-        0.02,
+        0.1,
         0,
         1,
         unit="ratio",
         mechanism="response_decay",
-        source="Reach of a call after the lead's attention window, relative to inside it: a late "
-        "call re-engages a few buyers. Assumed; sized with the selection effects of "
-        "sim/validation/response_decay.py so that the pooled firm population reproduces Oldroyd "
-        "et al. (2011), with the within-firm (causal) part stated in docs/VALIDATION.md.",
+        plausible=(0.05, 0.2),
+        source="Reach of a call after the lead's attention window, relative to inside it. A B2B "
+        "buyer who has moved on is still in market for months (Gartner: purchases take months and "
+        "6-10 people), so a late call or nurture touch re-engages some: assumed 1 in 10. It sets "
+        "the causal, within-firm part of the decay (a day-late call qualifies ~4x less often, a "
+        "third of Oldroyd et al.'s 60x in logs); firm-level selection in "
+        "sim/validation/response_decay.py carries the rest (docs/VALIDATION.md).",
     )
     sla_aim_share: float = param(
         0.5,
@@ -346,6 +383,7 @@ class Market(_Validated):
         1,
         unit="share",
         mechanism="response_decay",
+        plausible=(0.3, 0.8),
         source="Share of a first-contact SLA within which reps aim to make the call (they keep "
         "a margin), capping both their reaction time and any cherry-picking postponement; "
         "assumed (half the SLA).",
@@ -356,6 +394,7 @@ class Market(_Validated):
         1,
         unit="share",
         mechanism="cherry_picking",
+        plausible=(0.25, 0.75),
         source="Share of outright neglect of marketing leads that a monitored SLA prevents (a "
         "rep can still let a lead miss it); assumed.",
     )
@@ -365,6 +404,7 @@ class Market(_Validated):
         2000,
         unit="days",
         mechanism="trust",
+        plausible=(30, 120),
         source="Working days over which experiences of the other side fade to 1/e (beta "
         "reputation with forgetting, Josang and Ismail 2002); a quarter's memory, assumed.",
     )
@@ -374,6 +414,7 @@ class Market(_Validated):
         1000,
         unit="events",
         mechanism="trust",
+        plausible=(5, 20),
         source="Weight of a person's starting trust, in pseudo-events: trust reverts to it "
         "when experience fades; assumed (about two weeks of a rep's leads).",
     )
@@ -383,6 +424,7 @@ class Market(_Validated):
         5,
         unit="",
         mechanism="trust",
+        plausible=(0.25, 1.0),
         source="Extra weight a person of average ego gives a bad experience (blame), before "
         "senior support damps it; assumed.",
     )
@@ -392,6 +434,7 @@ class Market(_Validated):
         20,
         unit="events/day",
         mechanism="meetings",
+        plausible=(0.2, 0.8),
         source="Good experiences of the other side a day of saturated joint meetings gives "
         "each person present (contact hypothesis); assumed.",
     )
@@ -401,6 +444,7 @@ class Market(_Validated):
         20,
         unit="events/day",
         mechanism="rotation",
+        plausible=(0.5, 2),
         source="Good experiences of the other side a day spent working in it gives; assumed.",
     )
     review_bar_trusting: float = param(
@@ -409,6 +453,7 @@ class Market(_Validated):
         1,
         unit="fit",
         mechanism="lead_scoring",
+        plausible=(0.1, 0.3),
         source="Perceived fit below which even a fully trusting rep rejects a lead; leads this "
         "poor are rightly rejected and do not count against sales; assumed.",
     )
@@ -418,7 +463,74 @@ class Market(_Validated):
         1,
         unit="fit",
         mechanism="lead_scoring",
+        plausible=(0.2, 0.6),
         source="How far full distrust raises a rep's review bar above the trusting one; assumed.",
+    )
+    trust_patience_gain: float = param(
+        1.0,
+        0,
+        5,
+        unit="1/trust",
+        mechanism="trust",
+        plausible=(0.5, 1.5),
+        source="Relative change in a person's patience with (rep) or responsiveness to (marketer) the "
+        "other side per unit of trust above 0.5: trust is the willingness to accept vulnerability "
+        "to the other's actions (Mayer, Davis and Schoorman 1995), so waiting on them or serving "
+        "them follows it; size assumed, bounded so full distrust halves patience.",
+    )
+    ego_impatience_gain: float = param(
+        0.5,
+        0,
+        5,
+        unit="1/ego",
+        mechanism="trust",
+        plausible=(0.25, 1.0),
+        source="Relative fall in patience and responsiveness per unit of ego above the reference "
+        "(0.5): a person who thinks their own work closes deals waits and serves less; assumed, "
+        "half the trust effect so ego modulates rather than dominates.",
+    )
+    pay_support_gain: float = param(
+        0.25,
+        0,
+        1,
+        unit="share",
+        mechanism="marketing_pay",
+        plausible=(0.1, 0.5),
+        source="Relative rise in marketers' support for sales requests when paid on closed revenue "
+        "rather than pipeline (and fall when paid on MQL volume): aligned rewards raise "
+        "collaboration (Le Meunier-FitzHugh, Massey and Piercy 2011), sized below the shared-goals "
+        "gain (0.5) because pay is one part of goals; revenue against volume pay gives 1.25/0.75.",
+    )
+    rep_latency_log_sd: float = param(
+        0.5,
+        0,
+        2,
+        unit="log",
+        mechanism="response_decay",
+        plausible=(0.3, 0.8),
+        source="Log-normal spread of reps' reaction times around the lever's mean (mean kept): "
+        "some reps watch their queue, others check it twice a day; assumed.",
+    )
+    collateral_touch_weight: float = param(
+        5.0,
+        0,
+        50,
+        unit="touches",
+        mechanism="scripts",
+        plausible=(2.0, 10.0),
+        source="Customer touches one collateral asset counts for in brand consistency: it is read "
+        "by the buying group, of 6-10 people in B2B purchases (Gartner 2019), not all closely.",
+    )
+    brand_memory_days: float = param(
+        20.0,
+        1,
+        500,
+        unit="days",
+        mechanism="scripts",
+        plausible=(10.0, 60.0),
+        source="Working days over which brand consistency follows the day's on-brand share "
+        "(exponential smoothing weight 1/memory): buyers' impression of a brand is a few weeks' "
+        "touches; assumed.",
     )
     collaboration_gain_shared_goals: float = param(
         0.5,
@@ -426,6 +538,7 @@ class Market(_Validated):
         5,
         unit="",
         mechanism="trust",
+        plausible=(0.25, 1.0),
         source="Relative rise in collaboration (feedback shared, support given) at fully "
         "shared goals: aligned rewards raise collaboration but do not reduce conflict "
         "(Le Meunier-FitzHugh, Massey and Piercy 2011); size assumed.",
@@ -436,6 +549,7 @@ class Market(_Validated):
         5,
         unit="",
         mechanism="trust",
+        plausible=(0.25, 1.0),
         source="Relative rise in collaboration at full senior support, which also damps blame "
         "(Le Meunier-FitzHugh, Massey and Piercy 2011); size assumed.",
     )
@@ -455,6 +569,7 @@ class Market(_Validated):
         1,
         unit="share",
         mechanism="field_feedback",
+        plausible=(0.3, 0.7),
         source="Share of marketing's scoring error that full field knowledge removes (the rest is "
         "noise no feedback fixes); assumed.",
     )
@@ -464,6 +579,7 @@ class Market(_Validated):
         1,
         unit="quality",
         mechanism="field_feedback",
+        plausible=(0.4, 0.6),
         source="Quality of marketing's collateral with no field knowledge; full knowledge makes it "
         "1. With it the win rate of integrated vs segregated deals is ~1.4, as the MarketingProfs "
         "2005 benchmark's best- vs least-aligned (38% more proposals closed): the win-rate "
@@ -475,6 +591,7 @@ class Market(_Validated):
         1,
         unit="probability",
         mechanism="field_feedback",
+        plausible=(0.2, 0.5),
         source="Chance a fresh library holds a fitting asset with no field knowledge; full "
         "knowledge makes it 1; assumed.",
     )
@@ -484,9 +601,10 @@ class Market(_Validated):
         1250,
         unit="days",
         mechanism="customers",
+        plausible=(250, 500),
         source="Working days a contract runs before its renewal: annual contracts, the most common "
-        "term in B2B SaaS (KeyBanc Capital Markets SaaS surveys: median contract about a year). A "
-        "won deal's value is its first contract; each renewal pays it again.",
+        "term in B2B SaaS (KeyBanc Capital Markets 2016 SaaS survey: median contract length 1.3 years). "
+        "A won deal's value is its first contract; each renewal pays it again.",
     )
     annual_churn: float = param(
         0.11,
@@ -494,6 +612,7 @@ class Market(_Validated):
         1,
         unit="probability/year",
         mechanism="customers",
+        plausible=(0.07, 0.16),
         source="Annual churn of a new customer at the reference channel inputs (the `defined` firm's "
         "means). Customers differ, heavy churners leave first, so the `defined` firm's installed base "
         "then loses ~10% a year: the median annual unit churn of the KeyBanc Capital Markets "
@@ -506,6 +625,7 @@ class Market(_Validated):
         10,
         unit="1/index",
         mechanism="customers",
+        plausible=(0.25, 0.7),
         source="Expectation fit: churn is multiplied by exp(-gain * (E - 0.6)), E the deal's collateral "
         "quality times its on-message share (a customer sold with poor or off-brand material was "
         "promised what the product does not deliver). With `churn_knowledge_gain` (equal: their "
@@ -518,6 +638,7 @@ class Market(_Validated):
         10,
         unit="1/fit",
         mechanism="customers",
+        plausible=(1.0, 3.0),
         source="Customer fit: churn is multiplied by exp(-gain * (fit - 0.55)) with the lead's true fit "
         "(targeting and scoring from field knowledge). Assumed: a poor-fit customer (0.3) churns ~2.7 "
         "times as often as a good-fit one (0.8), within practitioners' 'two to three times'.",
@@ -528,6 +649,7 @@ class Market(_Validated):
         10,
         unit="1/index",
         mechanism="customers",
+        plausible=(0.25, 0.7),
         source="Feedback: at each renewal churn is multiplied by exp(-gain * (K - 0.5)), K marketing's "
         "field knowledge then (onboarding and customer content that serve customers' needs). Sized "
         "with `churn_expectation_gain` to the MarketingProfs 2005 benchmark (36% fewer customers lost).",
