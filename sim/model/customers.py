@@ -29,11 +29,12 @@ from sim.model.randomness import STREAM_INSTALLED_BASE, attempt_uniform, poisson
 if TYPE_CHECKING:
     from sim.model.model import SalesMarketingModel
 
-REFERENCE_EXPECTATION = 0.6  # expectation fit at which churn is `annual_churn` (the `defined` firm's)
+REFERENCE_EXPECTATION = 0.65  # expectation fit at which churn is `annual_churn` (the `defined` firm's)
 REFERENCE_FIT = 0.55  # true fit of a won deal at which churn is `annual_churn` (the `defined` firm's)
 REFERENCE_KNOWLEDGE = 0.5  # field knowledge at which churn is `annual_churn` (the `defined` firm's)
 ASSET_SHARE_OF_PROMISE = 0.5  # half of what a buyer was promised is the deal's own asset
-INSTALLED_BASE_YEARS = 30  # the seeded base holds customers won up to 30 years before day 0
+PROFILE_SHARE_OF_BURN_IN = 2  # profiles: wins of the burn-in's last half, when the stocks have settled
+INSTALLED_BASE_YEARS = 200  # the seeded base holds customers won up to 30 years before day 0
 
 CUSTOMER_COLUMNS: dict[str, tuple[type, float]] = {
     "lead": (np.int64, -1),  # the won lead's row; -1 for the seeded installed base
@@ -142,7 +143,7 @@ def seed_installed_base(model: SalesMarketingModel, won_per_year: float) -> None
     inversion; values are drawn like deal values, all from the installed-base stream.
     """
     base, mk = model.customers, model.p.market
-    profiles = np.arange(base.n)
+    profiles = np.flatnonzero(base.won_day >= -(mk.burn_in_days // PROFILE_SHARE_OF_BURN_IN))
     if won_per_year <= 0 or len(profiles) == 0:
         return
     cycle, burn_in = mk.renewal_cycle_days, mk.burn_in_days

@@ -607,7 +607,7 @@ class Market(_Validated):
         "A won deal's value is its first contract; each renewal pays it again.",
     )
     annual_churn: float = param(
-        0.11,
+        0.115,
         0.01,
         1,
         unit="probability/year",
@@ -620,13 +620,13 @@ class Market(_Validated):
         "the model's 30k; gross dollar churn ~8%). Per renewal: 1 - (1 - annual_churn)^(cycle / 250).",
     )
     churn_expectation_gain: float = param(
-        0.45,
+        0.4,
         0,
         10,
         unit="1/index",
         mechanism="customers",
         plausible=(0.25, 0.7),
-        source="Expectation fit: churn is multiplied by exp(-gain * (E - 0.6)), E the deal's collateral "
+        source="Expectation fit: churn is multiplied by exp(-gain * (E - 0.65)), E the deal's collateral "
         "quality times its on-message share (a customer sold with poor or off-brand material was "
         "promised what the product does not deliver). With `churn_knowledge_gain` (equal: their "
         "inputs differ alike between the structures) sized so integrated loses ~36% fewer customers a "
@@ -644,7 +644,7 @@ class Market(_Validated):
         "times as often as a good-fit one (0.8), within practitioners' 'two to three times'.",
     )
     churn_knowledge_gain: float = param(
-        0.45,
+        0.4,
         0,
         10,
         unit="1/index",
