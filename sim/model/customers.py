@@ -24,7 +24,7 @@ import numpy as np
 
 from sim.model.demand import WORKING_DAYS_PER_YEAR, deal_value
 from sim.model.leads import Collateral, ColumnTable
-from sim.model.randomness import STREAM_INSTALLED_BASE, attempt_uniform, poisson_from_uniforms
+from sim.model.randomness import attempt_uniform, poisson_from_uniforms
 
 if TYPE_CHECKING:
     from sim.model.model import SalesMarketingModel
@@ -34,6 +34,7 @@ REFERENCE_FIT = 0.55  # true fit of a won deal at which churn is `annual_churn` 
 REFERENCE_KNOWLEDGE = 0.5  # field knowledge at which churn is `annual_churn` (the `defined` firm's)
 ASSET_SHARE_OF_PROMISE = 0.5  # half of what a buyer was promised is the deal's own asset
 PROFILE_SHARE_OF_BURN_IN = 2  # profiles: wins of the burn-in's last half, when the stocks have settled
+SEED_KEY = 1 << 20  # seeded customers' uniforms: their profile's own, mixed with keys from here
 INSTALLED_BASE_YEARS = 200  # the seeded base holds customers won up to 30 years before day 0
 
 CUSTOMER_COLUMNS: dict[str, tuple[type, float]] = {
@@ -42,7 +43,7 @@ CUSTOMER_COLUMNS: dict[str, tuple[type, float]] = {
     "expectation": (np.float64, np.nan),  # expectation fit at the sale (channel input, 0-1)
     "risk": (np.float64, 0.0),  # annual churn before the feedback channel, fixed at the sale
     "u_renew": (np.float64, 0.5),  # the customer's own uniform; renewal k uses attempt_uniform(u, k)
-    "won_day": (np.int32, 0),  # -1 for the seeded base (won before the run)
+    "won_day": (np.int32, 0),  # the seeded base: -burn_in_days - 1 (won before the burn-in)
     "renewal_day": (np.int32, 0),  # the next anniversary
     "renewals": (np.int16, 0),  # contracts renewed so far in the run
     "churned_day": (np.int32, -1),  # -1 while a customer
@@ -140,7 +141,9 @@ def seed_installed_base(model: SalesMarketingModel, won_per_year: float) -> None
     anniversary on day t of the coming cycle number (rate / cycle) * sum over k >= k_min of
     (1 - p)^(k - 1), k_min the first contract that could have started before the burn-in. Heavy
     churners are thereby rare in the base, as they are in a real one. Counts are Poisson by
-    inversion; values are drawn like deal values, all from the installed-base stream.
+    inversion and values are drawn like deal values, all from uniforms mixed from the profile's own
+    renewal uniform (splitmix64, as attempts are): a burn-in deal won in two scenarios seeds the
+    same customers in both, so common random numbers reach the installed base.
     """
     base, mk = model.customers, model.p.market
     profiles = np.flatnonzero(base.won_day >= -(mk.burn_in_days // PROFILE_SHARE_OF_BURN_IN))
@@ -154,18 +157,23 @@ def seed_installed_base(model: SalesMarketingModel, won_per_year: float) -> None
     last = max(1, round(INSTALLED_BASE_YEARS * WORKING_DAYS_PER_YEAR / cycle))
     surviving = _survivors(keep[:, None], first[None, :], last)
     mean = won_per_year / WORKING_DAYS_PER_YEAR / len(profiles) * lengths[None, :] * surviving
-    rng = model.stream(STREAM_INSTALLED_BASE, 0)
-    counts = poisson_from_uniforms(rng.random(mean.size), mean.ravel())
+    own = np.repeat(base.u_renew[profiles], 2)  # each (profile, band) cell draws from its profile
+    band = np.tile(np.arange(2), len(profiles))
+    counts = poisson_from_uniforms(attempt_uniform(own, SEED_KEY + band), mean.ravel())
     cell = np.repeat(np.arange(mean.size), counts)
-    profile, band = profiles[cell // 2], cell % 2
-    rows = rng.random((len(cell), 3))
+    copy = np.arange(len(cell)) - np.repeat(np.cumsum(counts) - counts, counts)
+    key = SEED_KEY + 8 * (2 * copy + band[cell] + 1)
+    u = own[cell]
+    band, profile = band[cell], profiles[cell // 2]
+    day = starts[band] + np.floor(attempt_uniform(u, key + 2) * lengths[band]).astype(np.int64)
     idx = base.add(
         len(cell),
-        value=deal_value(mk, rows[:, 0]),
+        value=deal_value(mk, attempt_uniform(u, key + 1)),
+        expectation=base.expectation[profile],
         risk=base.risk[profile],
-        u_renew=rows[:, 2],
-        won_day=-1,
-        renewal_day=starts[band] + np.floor(rows[:, 1] * lengths[band]).astype(np.int64),
+        u_renew=attempt_uniform(u, key + 3),
+        won_day=-burn_in - 1,
+        renewal_day=day,
     )
     model.customer_idx = np.concatenate([model.customer_idx, idx])
 
