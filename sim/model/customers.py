@@ -107,6 +107,8 @@ def annual_churn(model: SalesMarketingModel, risk: np.ndarray) -> np.ndarray:
 
 def per_renewal(annual: np.ndarray, cycle_days: int) -> np.ndarray:
     """Chance to churn at one renewal, for contracts of `cycle_days` (annual churn at 250)."""
+    if cycle_days == WORKING_DAYS_PER_YEAR:
+        return annual
     return 1 - (1 - annual) ** (cycle_days / WORKING_DAYS_PER_YEAR)
 
 

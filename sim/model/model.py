@@ -35,8 +35,8 @@ from sim.model import (
     trust,
 )
 from sim.model.agents import HybridStaff, Marketer, SalesRep, build_team
-from sim.model.customers import CustomerTable
 from sim.model.arrays import stock_step
+from sim.model.customers import CustomerTable
 from sim.model.deals import REFERENCE_QUALITY
 from sim.model.demand import WORKING_DAYS_PER_YEAR
 from sim.model.feedback import NEUTRAL_AWARENESS
