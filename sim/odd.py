@@ -38,7 +38,7 @@ OUTPUT_DEFINITIONS: dict[str, str] = {
     "period": "Period number from 0 (day, week = 5, month = 21 or quarter = 63 working days).",
     "day": "Working days elapsed at the end of the period (1-based; the last period may be short).",
     # DESIGN.md section 3
-    "revenue": "Value of deals won (currency), marketing- and rep-sourced.",
+    "revenue": "Revenue (currency): `revenue_new` plus `revenue_recurring`.",
     "deals_won": "Deals closed as won.",
     "win_rate": "Share of closed deals that were won.",
     "inquiries": "Inquiries bought by marketing spend and campaign hours.",
@@ -60,7 +60,8 @@ OUTPUT_DEFINITIONS: dict[str, str] = {
     "selling_time_share": "Share of reps' paid hours spent on deals, contact attempts and prospecting.",
     "marketing_spend": "Marketing budget spent (currency); a fixed daily amount.",
     "cac": "Marketing spend per deal won (all deals; staff costs excluded).",
-    "marketing_sourced_revenue_share": "Share of revenue from marketing-sourced deals.",
+    "marketing_sourced_revenue_share": "Share of new revenue from marketing-sourced deals (renewals "
+    "are nobody's new deal).",
     "pipeline_value": "Value of open SQLs and opportunities at the end of the period (currency).",
     # extra flows
     "rejected": "MQLs a rep refused on review (only when sales judges lead quality).",
@@ -90,17 +91,23 @@ OUTPUT_DEFINITIONS: dict[str, str] = {
     "rotation_days": "Person-days spent in the other function, both sides.",
     "overwork_hours": "Hours spent beyond what people had left (should stay 0).",
     "feedback": "Field feedback flow reaching marketing (dimensionless, summed over days).",
+    "revenue_new": "Value of deals won (currency), marketing- and rep-sourced: their first contracts.",
+    "revenue_recurring": "Value of contracts customers renewed (currency).",
+    "renewals": "Customers who renewed their contract at its anniversary.",
+    "churned": "Customers who did not renew at their anniversary (lost).",
     # extra levels
     "marketing_knowledge": "Marketing's field knowledge (index 0-1).",
     "content_freshness": "Freshness of the content library (index 0-1).",
     "open_opportunities": "Open SQLs and opportunities at the end of the period.",
     "queued_leads": "Leads waiting in reps' queues at the end of the period (both sources).",
+    "customers": "Customers at the end of the period: won deals and the installed base, less the churned.",
     # extra rates
     "realised_inquiry_fit": "Mean true fit of the period's inquiries (after targeting).",
     "mql_rate": "Share of inquiries handed over as MQLs.",
     "mql_to_sal": "Funnel: MQL to SAL.",
     "sal_to_sql": "Funnel: SAL to SQL (marketing-sourced).",
     "sql_to_won": "Funnel: marketing-sourced deals won over marketing-sourced deals closed.",
+    "churn_rate": "Share of customers due to renew who churned (annual churn at yearly contracts).",
 }
 
 

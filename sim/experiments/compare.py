@@ -29,7 +29,16 @@ from sim.model.params import ParameterError
 from sim.model.scenario import Scenario, load_scenario
 
 # Every output column of DESIGN.md section 3, plus the funnel's stage conversion rates.
-DEFAULT_KPIS: tuple[str, ...] = (*KPI_COLUMNS, "mql_to_sal", "sal_to_sql", "sql_to_won")
+DEFAULT_KPIS: tuple[str, ...] = (
+    *KPI_COLUMNS,
+    "mql_to_sal",
+    "sal_to_sql",
+    "sql_to_won",
+    "revenue_new",
+    "revenue_recurring",
+    "customers",
+    "churn_rate",
+)
 MAX_REPLICATIONS = 500
 
 
