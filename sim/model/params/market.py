@@ -620,12 +620,12 @@ class Market(_Validated):
         "the model's 30k; gross dollar churn ~8%). Per renewal: 1 - (1 - annual_churn)^(cycle / 250).",
     )
     churn_expectation_gain: float = param(
-        0.4,
+        0.3,
         0,
         10,
         unit="1/index",
         mechanism="customers",
-        plausible=(0.25, 0.7),
+        plausible=(0.15, 0.6),
         source="Expectation fit: churn is multiplied by exp(-gain * (E - 0.65)), E the deal's collateral "
         "quality times its on-message share (a customer sold with poor or off-brand material was "
         "promised what the product does not deliver). With `churn_knowledge_gain` (equal: their "
@@ -644,12 +644,12 @@ class Market(_Validated):
         "times as often as a good-fit one (0.8), within practitioners' 'two to three times'.",
     )
     churn_knowledge_gain: float = param(
-        0.4,
+        0.3,
         0,
         10,
         unit="1/index",
         mechanism="customers",
-        plausible=(0.25, 0.7),
+        plausible=(0.15, 0.6),
         source="Feedback: at each renewal churn is multiplied by exp(-gain * (K - 0.5)), K marketing's "
         "field knowledge then (onboarding and customer content that serve customers' needs). Sized "
         "with `churn_expectation_gain` to the MarketingProfs 2005 benchmark (36% fewer customers lost).",
