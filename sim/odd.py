@@ -38,25 +38,35 @@ OUTPUT_DEFINITIONS: dict[str, str] = {
     "period": "Period number from 0 (day, week = 5, month = 21 or quarter = 63 working days).",
     "day": "Working days elapsed at the end of the period (1-based; the last period may be short).",
     # DESIGN.md section 3
-    "revenue": "Revenue (currency): `revenue_new` plus `revenue_recurring`.",
-    "deals_won": "Deals closed as won.",
-    "win_rate": "Share of closed deals that were won.",
+    "revenue": "Revenue (currency): `revenue_new` + `revenue_recurring`.",
+    "deals_won": "Deals closed as won, both sources: `marketing_deals_won` + `sourced_deals_won`.",
+    "win_rate": "Share of closed deals that were won (both sources).",
     "inquiries": "Inquiries bought by marketing spend and campaign hours.",
     "mqls": "Inquiries handed over to sales (score at or above the MQL threshold).",
-    "sals": "Handed-over leads reached by a rep (a reached lead counts as sales-accepted).",
-    "sqls": "Handed-over leads that qualified on reach (marketing-sourced only; see `sourced_sqls`).",
-    "opportunities": "SQLs (both sources) opened as deals, the working day after they qualified.",
+    "sals": "MQLs a rep *reached* (labelled 'reached'; the model's SAL count has no acceptance "
+    "step: rejected MQLs are in `never_contacted`), in the MQL's hand-over period.",
+    "sqls": "Leads that qualified on reach, both sources: `marketing_sqls` + `sourced_sqls`, each in "
+    "its lead's hand-over (or finding) period.",
+    "opportunities": "SQLs opened as deals the working day after they qualified, both sources.",
     "median_response_hours": "Median working hours from inquiry to first attempt, over first "
     "attempts on marketing leads made in the period.",
-    "leakage_share": "Share of handed-over, accepted leads never contacted within the shelf life.",
+    "never_contacted_share": "Share of MQLs never contacted, rejected ones included: "
+    "MQLs rejected on review or left uncalled past the shelf life (or with no rep), in the MQL's "
+    "hand-over period; MQLs still waiting at the end are not counted.",
+    "leakage_share": "Leaked after acceptance: accepted MQLs left uncalled past the shelf life, over "
+    "those contacted or expired (counted when they leave the queue; rejected MQLs are in neither).",
     "diy_assets": "Collateral assets reps built alone after their patience ran out.",
     "diy_hours": "Rep hours spent building collateral alone.",
     "off_brand_share": "Share of collateral put to use that reps built alone.",
-    "content_used_share": "Share of library searches that found a fitting marketing asset.",
+    "content_used_share": "Marketing content used: share of deals opened in the period that got a "
+    "marketing asset (library hit, served request, hybrid-built; every deal when `collateral` is "
+    "off), by the deal's opening period. Deals still waiting, or built alone, count as unused.",
     "brand_consistency": "On-brand share of customer touches, smoothed (index 0-1).",
     "awareness": "Brand awareness stock as a share of saturation (index 0-1).",
-    "trust_sales_in_marketing": "Mean trust of specialist reps in marketing (0-1).",
-    "trust_marketing_in_sales": "Mean trust of specialist marketers in sales (0-1).",
+    "trust_sales_in_marketing": "Mean trust of specialist reps in marketing (0-1); 1 when the side "
+    "has no specialists (hybrids trust fully).",
+    "trust_marketing_in_sales": "Mean trust of specialist marketers in sales (0-1); 1 when the side "
+    "has no specialists (hybrids trust fully).",
     "selling_time_share": "Share of reps' paid hours spent on deals, contact attempts and prospecting.",
     "marketing_spend": "Marketing budget spent (currency); a fixed daily amount.",
     "cac": "Marketing spend per deal won (all deals; staff costs excluded).",
@@ -65,17 +75,27 @@ OUTPUT_DEFINITIONS: dict[str, str] = {
     "pipeline_value": "Value of open SQLs and opportunities at the end of the period (currency).",
     # extra flows
     "rejected": "MQLs a rep refused on review (only when sales judges lead quality).",
-    "sourced_sqls": "Reps' own prospects that qualified on reach.",
-    "deals_lost": "Deals closed as lost.",
+    "marketing_sqls": "MQLs that qualified on reach, in the MQL's hand-over period.",
+    "sourced_sqls": "Reps' own prospects that qualified on reach, in the period the prospect was found.",
+    "marketing_opportunities": "Marketing-sourced deals opened.",
+    "sourced_opportunities": "Rep-sourced deals opened.",
     "marketing_deals_won": "Marketing-sourced deals won.",
+    "sourced_deals_won": "Rep-sourced deals won.",
+    "deals_lost": "Deals closed as lost, both sources.",
     "marketing_deals_lost": "Marketing-sourced deals lost.",
+    "sourced_deals_lost": "Rep-sourced deals lost.",
     "marketing_revenue": "Value of marketing-sourced deals won (currency).",
-    "leaked": "Handed-over leads that reached the shelf life with no attempt (or had no rep).",
+    "sourced_revenue": "Value of rep-sourced deals won (currency).",
+    "leaked": "Accepted MQLs that reached the shelf life with no attempt (or had no rep).",
+    "never_contacted": "MQLs never contacted: rejected on review, leaked, or handed to no rep, in "
+    "the MQL's hand-over period.",
     "first_contacts": "First contact attempts on marketing leads.",
     "attempts": "Contact attempts on all leads (inbound and own prospects).",
     "prospects": "Own prospects reps found.",
     "diy_assets_used": "Rep-built assets put to use (deals supplied with off-brand collateral).",
     "marketing_assets_used": "Marketing assets put to use (library hits, served requests, hybrid-built).",
+    "content_used": "Deals that got a marketing asset, in the deal's opening period (the numerator "
+    "of `content_used_share`).",
     "library_searches": "New deals of specialist reps that looked in the content library.",
     "library_hits": "Library searches that found a fitting asset.",
     "requests_made": "Collateral requests sent to marketing (library misses).",
@@ -91,7 +111,8 @@ OUTPUT_DEFINITIONS: dict[str, str] = {
     "rotation_days": "Person-days spent in the other function, both sides.",
     "overwork_hours": "Hours spent beyond what people had left (should stay 0).",
     "feedback": "Field feedback flow reaching marketing (dimensionless, summed over days).",
-    "revenue_new": "Value of deals won (currency), marketing- and rep-sourced: their first contracts.",
+    "revenue_new": "Value of deals won (currency), their first contracts: `marketing_revenue` + "
+    "`sourced_revenue`.",
     "revenue_recurring": "Value of contracts customers renewed (currency).",
     "renewals": "Customers who renewed their contract at its anniversary.",
     "churned": "Customers who did not renew at their anniversary (lost).",
@@ -102,11 +123,14 @@ OUTPUT_DEFINITIONS: dict[str, str] = {
     "queued_leads": "Leads waiting in reps' queues at the end of the period (both sources).",
     "customers": "Customers at the end of the period: won deals and the installed base, less the churned.",
     # extra rates
+    "library_hit_share": "Share of library searches that found a fitting marketing asset.",
     "realised_inquiry_fit": "Mean true fit of the period's inquiries (after targeting).",
-    "mql_rate": "Share of inquiries handed over as MQLs.",
-    "mql_to_sal": "Funnel: MQL to SAL.",
-    "sal_to_sql": "Funnel: SAL to SQL (marketing-sourced).",
-    "sql_to_won": "Funnel: marketing-sourced deals won over marketing-sourced deals closed.",
+    "mql_rate": "Marketing funnel: share of inquiries handed over as MQLs.",
+    "mql_to_sal": "Marketing funnel: MQL to reached (the model's MQL to SAL).",
+    "sal_to_sql": "Marketing funnel: reached to SQL (the model's SAL to SQL).",
+    "sql_to_won": "Marketing funnel: marketing-sourced deals won over marketing-sourced deals closed.",
+    "prospect_to_sql": "Rep-sourced funnel: share of own prospects that qualified.",
+    "sourced_sql_to_won": "Rep-sourced funnel: rep-sourced deals won over rep-sourced deals closed.",
     "churn_rate": "Share of customers due to renew who churned (annual churn at yearly contracts).",
 }
 

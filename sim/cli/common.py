@@ -333,27 +333,38 @@ def align(rows: list[tuple[str, ...]], right: tuple[int, ...] = (), indent: str 
 
 
 KPI_ROWS: tuple[tuple[str, str, str, str], ...] = (
-    # label, summary key, format, unit or note
+    # label, summary key, format, unit or note ("" key: a heading row)
     ("Revenue", "revenue", "money", "currency, new plus recurring"),
-    ("  New revenue", "revenue_new", "money", "first contracts of deals won"),
+    ("  New revenue", "revenue_new", "money", "first contracts of deals won, all sources"),
     ("  Recurring revenue", "revenue_recurring", "money", "contracts customers renewed"),
     ("Deals won", "deals_won", "count", "all sources"),
-    ("Win rate", "win_rate", "share", "of closed deals"),
-    ("Inquiries", "inquiries", "count", ""),
-    ("MQLs", "mqls", "count", "handed over to sales"),
-    ("  MQL rate", "mql_rate", "share", "of inquiries"),
-    ("SALs", "sals", "count", "MQLs reached by a rep"),
-    ("  MQL -> SAL", "mql_to_sal", "share", "of MQLs"),
-    ("SQLs", "sqls", "count", "MQLs qualified"),
-    ("  SAL -> SQL", "sal_to_sql", "share", "of SALs"),
-    ("  SQL -> won", "sql_to_won", "share", "of closed marketing deals"),
-    ("Median response", "median_response_hours", "hours", "working hours to first contact"),
-    ("Leakage", "leakage_share", "share", "of MQLs never contacted"),
-    ("DIY assets", "diy_assets", "count", "collateral reps built alone"),
-    ("DIY hours", "diy_hours", "count", "rep hours spent on it"),
-    ("Off-brand share", "off_brand_share", "share", "of collateral used"),
-    ("Brand consistency", "brand_consistency", "index", "0-1, mean over the run"),
-    ("Awareness", "awareness", "index", "0-1, mean over the run"),
+    ("Win rate", "win_rate", "share", "of closed deals, all sources"),
+    ("Marketing-sourced funnel", "", "", ""),
+    ("  Inquiries", "inquiries", "count", ""),
+    ("  MQLs", "mqls", "count", "handed over to sales"),
+    ("    MQL rate", "mql_rate", "share", "of inquiries"),
+    ("  Reached", "sals", "count", "MQLs a rep reached (the model's SALs)"),
+    ("    MQL -> reached", "mql_to_sal", "share", "of MQLs"),
+    ("  SQLs", "marketing_sqls", "count", "MQLs qualified"),
+    ("    Reached -> SQL", "sal_to_sql", "share", "of MQLs reached"),
+    ("  Deals won", "marketing_deals_won", "count", ""),
+    ("    SQL -> won", "sql_to_won", "share", "of closed marketing-sourced deals"),
+    ("  Never contacted", "never_contacted_share", "share", "of MQLs, rejected ones included"),
+    ("  Leaked after acceptance", "leakage_share", "share", "accepted MQLs uncalled past shelf life"),
+    ("  Median response", "median_response_hours", "hours", "working hours to first contact"),
+    ("Rep-sourced funnel", "", "", ""),
+    ("  Prospects", "prospects", "count", "reps' own"),
+    ("  SQLs", "sourced_sqls", "count", "own prospects qualified"),
+    ("    Prospect -> SQL", "prospect_to_sql", "share", "of own prospects"),
+    ("  Deals won", "sourced_deals_won", "count", ""),
+    ("    SQL -> won", "sourced_sql_to_won", "share", "of closed rep-sourced deals"),
+    ("Collateral and brand", "", "", ""),
+    ("  DIY assets", "diy_assets", "count", "collateral reps built alone"),
+    ("  DIY hours", "diy_hours", "count", "rep hours spent on it"),
+    ("  Off-brand share", "off_brand_share", "share", "of collateral used"),
+    ("  Marketing content used", "content_used_share", "share", "of deals opened"),
+    ("  Brand consistency", "brand_consistency", "index", "0-1, mean over the run"),
+    ("  Awareness", "awareness", "index", "0-1, mean over the run"),
     ("Trust sales->marketing", "trust_sales_in_marketing", "index", "0-1, mean over the run"),
     ("Trust marketing->sales", "trust_marketing_in_sales", "index", "0-1, mean over the run"),
     ("Selling time", "selling_time_share", "share", "of rep hours"),
@@ -374,5 +385,5 @@ FORMATS: dict[str, Callable[[float], str]] = {
 
 def format_kpis(summary: dict[str, float]) -> str:
     """The headline KPIs of a run summary as an aligned, readable table."""
-    rows = [(label, FORMATS[kind](summary[key]), note) for label, key, kind, note in KPI_ROWS]
+    rows = [(label, FORMATS[kind](summary[key]) if key else "", note) for label, key, kind, note in KPI_ROWS]
     return align(rows, right=(1,), indent="  ")

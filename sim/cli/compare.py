@@ -199,11 +199,14 @@ TABLE_KPIS: tuple[str, ...] = (
     "revenue_new",
     "revenue_recurring",
     "deals_won",
+    "marketing_deals_won",
+    "sourced_deals_won",
     "win_rate",
     "mqls",
-    "sqls",
+    "marketing_sqls",
+    "sourced_sqls",
     "median_response_hours",
-    "leakage_share",
+    "never_contacted_share",
     "diy_hours",
     "brand_consistency",
     "trust_sales_in_marketing",
@@ -270,6 +273,7 @@ def text_report(result: Comparison, seed_given: bool) -> str:
             (table["kpi"] == "revenue") & (table["baseline"] == result.names[0]) & (table["n"] > 0)
         ]
         parts.append("\n".join(plain(revenue_sentence(row, result.days)) for _, row in revenue.iterrows()))
+        parts.append(year_lines(result))
         found = paybacks(result)
         if found:
             parts.append("\n".join(plain(payback_sentence(p, result.days)) for p in found))
@@ -278,6 +282,20 @@ def text_report(result: Comparison, seed_given: bool) -> str:
     folder = Path(result.folder)
     parts.append(f"Results: {folder}\nReport:  {folder / 'report.html'}")
     return "\n\n".join(parts)
+
+
+def year_lines(result: Comparison) -> str:
+    """Revenue per simulated year, and each scenario's ratio to the baseline in that year."""
+    from sim.reporting.years import year_table
+
+    header, rows = year_table(result)
+    if not rows:
+        return ""
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+    lines = ["Revenue by year (ratio to the baseline, 95% CI):"]
+    for line in (header, *rows):
+        lines.append("  " + "  ".join(str(cell).ljust(w) for cell, w in zip(line, widths, strict=True)))
+    return "\n".join(lines)
 
 
 def json_report(result: Comparison) -> dict[str, Any]:

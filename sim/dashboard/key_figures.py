@@ -21,10 +21,12 @@ if TYPE_CHECKING:
 KPIS: tuple[tuple[str, str, str], ...] = (
     # label, summary key (or "now:<daily field>" for today's level), format
     ("Revenue to date", "revenue", "money"),
-    ("Deals won", "deals_won", "count"),
+    ("Deals won (all sources)", "deals_won", "count"),
+    ("Deals won, marketing-sourced", "marketing_deals_won", "count"),
+    ("Deals won, rep-sourced", "sourced_deals_won", "count"),
     ("Win rate", "win_rate", "share"),
-    ("MQL → SAL", "mql_to_sal", "share"),
-    ("Leakage (MQLs never contacted)", "leakage_share", "share"),
+    ("MQL → reached", "mql_to_sal", "share"),
+    ("MQLs never contacted (rejected included)", "never_contacted_share", "share"),
     ("Median response time", "median_response_hours", "hours"),
     ("DIY assets", "diy_assets", "count"),
     ("Brand consistency (now)", "now:brand_consistency", "index"),

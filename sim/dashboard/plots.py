@@ -23,7 +23,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, NullLocator
 
-from sim.reporting.plots import FUNNEL
+from sim.model.metrics import FUNNELS
+from sim.reporting.formats import FUNNEL_NAMES, STAGE_LABELS
 
 RUN_COLOURS: tuple[str, ...] = ("#1f77b4", "#e6550d")  # first run blue, comparison orange
 FIGSIZE: tuple[float, float] = (6.4, 3.5)  # inches; two plots side by side fill a laptop screen
@@ -137,27 +138,29 @@ def draw_revenue(fig: Figure, runs: Sequence[RunData], horizon: int) -> None:
 
 
 def draw_funnel(fig: Figure, runs: Sequence[RunData], horizon: int) -> None:
-    """The funnel to date, stage by stage, with each stage's share of the one above.
+    """Both funnels to date, stage by stage, each stage with its conversion rate into it.
 
-    Counts span four orders of magnitude (thousands of inquiries, dozens of deals), so the bars
-    use a log scale and carry their numbers.
+    Marketing-sourced (inquiries to deals won) above, rep-sourced (prospects to deals won) below,
+    so neither source's deals are read as the other's. Counts span four orders of magnitude
+    (thousands of inquiries, dozens of deals), so the bars use a log scale and carry their numbers.
     """
-    fig.subplots_adjust(left=0.22, right=0.97, bottom=0.1)
+    fig.subplots_adjust(left=0.2, right=0.97, bottom=0.1)
     ax = fig.subplots()
-    ax.set_title("Funnel to date (conversion from the stage above)", fontsize=11, loc="left")
+    ax.set_title("Funnels to date (conversion into each stage)", fontsize=11, loc="left")
     if _waiting(ax, runs):
         ax.set_axis_off()
         return
-    stages = list(FUNNEL)
+    steps = [(funnel, stage, rate) for funnel, rows in FUNNELS.items() for stage, rate in rows]
+    # one header row above each funnel, for its name
+    y = np.array([k + 1 + (funnel != "marketing") for k, (funnel, _, _) in enumerate(steps)], dtype=float)
     height = 0.8 / len(runs)
-    y = np.arange(len(stages))
     for i, (colour, run) in enumerate(zip(RUN_COLOURS, runs, strict=False)):
-        counts = np.array([run.totals[s] for s in stages], dtype=float)
+        counts = np.array([run.totals[stage] for _, stage, _ in steps], dtype=float)
         offset = y + (i - (len(runs) - 1) / 2) * height
         ax.barh(offset, np.maximum(counts, 0.8), height=height * 0.95, color=colour, label=run.label)
-        for k, (pos, count) in enumerate(zip(offset, counts, strict=True)):
+        for pos, count, (_, _, rate) in zip(offset, counts, steps, strict=True):
             ax.annotate(
-                _count_label(counts, k),
+                _count_label(count, run.totals.get(rate, np.nan) if rate else np.nan),
                 (max(count, 0.8), pos),
                 xytext=(3, 0),
                 textcoords="offset points",
@@ -167,27 +170,38 @@ def draw_funnel(fig: Figure, runs: Sequence[RunData], horizon: int) -> None:
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.xaxis.set_minor_locator(NullLocator())
-    ax.set_yticks(y, [_stage_label(s) for s in stages], fontsize=8)
-    ax.invert_yaxis()
+    ax.set_yticks(y, [_stage_label(funnel, stage) for funnel, stage, _ in steps], fontsize=8)
+    for funnel, header in (("marketing", 0), ("sourced", len(FUNNELS["marketing"]) + 1)):
+        ax.annotate(
+            f"{FUNNEL_NAMES[funnel]} funnel",
+            (0, header),
+            xycoords=("axes fraction", "data"),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+            color="dimgrey",
+            style="italic",
+        )
+    ax.set_ylim(y.max() + 0.6, -0.6)  # top down, the first header row included
     ax.set_xlim(0.8, max(10.0, max(r.totals["inquiries"] for r in runs) * 8))
     ax.grid(alpha=0.3, axis="x")
     ax.legend(fontsize=8, loc="lower right", frameon=False)
 
 
-def _stage_label(stage: str) -> str:
-    """'SALs' for 'SALs (marketing leads reached)'; deals keep '(all sources)': they are not a subset."""
-    return FUNNEL[stage] if stage == "deals_won" else FUNNEL[stage].split(" (")[0]
+def _stage_label(funnel: str, stage: str) -> str:
+    """'reached' for the marketing funnel's SALs; the rep-sourced stages are marked '(own)'."""
+    return (
+        STAGE_LABELS[stage]
+        if funnel == "marketing" or stage == "prospects"
+        else f"{STAGE_LABELS[stage]} (own)"
+    )
 
 
-def _count_label(counts: np.ndarray, k: int) -> str:
-    """'1,234 (41%)': a stage's count and its share of the stage above.
-
-    Deals won include reps' own prospects, so they get no share of marketing's SQLs.
-    """
-    text = f"{counts[k]:,.0f}"
-    if 0 < k < len(counts) - 1 and counts[k - 1] > 0:
-        text += f" ({100 * counts[k] / counts[k - 1]:.0f}%)"
-    return text
+def _count_label(count: float, rate: float) -> str:
+    """'1,234 (41%)': a stage's count and the funnel's conversion rate into it (none for the first)."""
+    text = f"{count:,.0f}"
+    return text if np.isnan(rate) else f"{text} ({100 * rate:.0f}%)"
 
 
 def draw_response(fig: Figure, runs: Sequence[RunData], horizon: int) -> None:

@@ -24,20 +24,24 @@ from sim.experiments.runner import (
     replication_seeds,
     run_collecting_failures,
 )
-from sim.model.metrics import KPI_COLUMNS
+from sim.model.metrics import FUNNEL_COLUMNS, KPI_COLUMNS
 from sim.model.params import ParameterError
 from sim.model.scenario import Scenario, load_scenario
 
-# Every output column of DESIGN.md section 3, plus the funnel's stage conversion rates.
-DEFAULT_KPIS: tuple[str, ...] = (
-    *KPI_COLUMNS,
-    "mql_to_sal",
-    "sal_to_sql",
-    "sql_to_won",
-    "revenue_new",
-    "revenue_recurring",
-    "customers",
-    "churn_rate",
+# Every output column of DESIGN.md section 3, then both funnels' stages and conversion rates, then
+# revenue by kind and the customer base (mechanism 16).
+DEFAULT_KPIS: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        (
+            *KPI_COLUMNS,
+            *FUNNEL_COLUMNS,
+            "library_hit_share",
+            "revenue_new",
+            "revenue_recurring",
+            "customers",
+            "churn_rate",
+        )
+    )
 )
 MAX_REPLICATIONS = 500
 

@@ -48,6 +48,20 @@ def mean_ci(values: np.ndarray, level: float = LEVEL) -> Interval:
     return Interval(mean, mean - half, mean + half, n)
 
 
+def paired_ratio(a: np.ndarray, b: np.ndarray, level: float = LEVEL) -> Interval:
+    """B over A from paired replications: the geometric-mean ratio and its CI (t on the log ratios).
+
+    Ratios of revenue are skewed and multiply across stages, so their logs are averaged; pairs
+    where either side is not positive are dropped.
+    """
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    ok = (a > 0) & (b > 0)
+    if ok.sum() < 2:
+        return Interval(math.nan, math.nan, math.nan, int(ok.sum()))
+    log = mean_ci(np.log(b[ok] / a[ok]), level)
+    return Interval(math.exp(log.mean), math.exp(log.low), math.exp(log.high), log.n)
+
+
 @dataclass(frozen=True)
 class PairedDifference:
     """B minus A over paired replications."""

@@ -9,12 +9,6 @@ from __future__ import annotations
 import numpy as np
 
 
-def mean_or_nan(values: np.ndarray) -> float:
-    """The mean of the values, NaN for none (a team without specialists has no trust to report)."""
-    # np.add.reduce / n is exactly what ndarray.mean computes, without its Python-level overhead.
-    return float(np.add.reduce(values) / len(values)) if len(values) else float("nan")
-
-
 def rank_within(group: np.ndarray) -> np.ndarray:
     """Position of each element within its run of equal, sorted group labels (0, 1, 2, ...)."""
     n = len(group)

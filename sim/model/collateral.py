@@ -13,7 +13,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from sim.model.arrays import clip_unit, rank_within
-from sim.model.hours import spend
+from sim.model.hours import commit
 from sim.model.leads import Collateral
 from sim.model.trust import goodwill
 
@@ -42,15 +42,11 @@ def search_library(model: SalesMarketingModel, idx: np.ndarray) -> None:
 
 
 def _build_as_hybrid(model: SalesMarketingModel, idx: np.ndarray) -> None:
-    """A hybrid makes its own on-brand asset at once, if it has the hours (no hand-off)."""
-    hours = model.p.levers.collateral_request_hours
-    owner = model.leads.owner[idx]
-    order = np.argsort(owner, kind="stable")
-    idx, owner = idx[order], owner[order]
-    can = rank_within(owner) < np.floor(model.reps.hours / hours + 1e-9).astype(np.int64)[owner]
-    quality = model.content_quality * model.p.levers.hybrid_depth_factor
-    use_collateral(model, idx[can], Collateral.MARKETING, quality)
-    spend(model, model.reps, np.bincount(owner[can], minlength=model.reps.size) * hours)
+    """A hybrid makes its own on-brand asset (no hand-off), over as many days as its hours need."""
+    lv = model.p.levers
+    idx = idx[np.argsort(model.leads.owner[idx], kind="stable")]
+    built = _start_builds(model, idx, lv.collateral_request_hours)
+    use_collateral(model, built, Collateral.MARKETING, model.content_quality * lv.hybrid_depth_factor)
 
 
 def build_own_collateral(model: SalesMarketingModel, idx: np.ndarray) -> None:
@@ -63,27 +59,39 @@ def build_own_collateral(model: SalesMarketingModel, idx: np.ndarray) -> None:
     if not expired.any():
         return
     waiting, owner = waiting[expired], owner[expired]
-    order = np.lexsort((leads.request_day[waiting], owner))
-    waiting, owner = waiting[order], owner[order]
-    build = (rank_within(owner) == 0) & (reps.debt[owner] < 1e-9)  # one asset at a time
-    waiting, owner = waiting[build], owner[build]
+    waiting = waiting[np.lexsort((leads.request_day[waiting], owner))]  # each rep's oldest first
+    waiting = _start_builds(model, waiting, lv.diy_hours)
     mk = model.p.market
     noise = mk.diy_quality_sd * ndtri(leads.u_diy[waiting])
     quality = clip_unit(model.content_quality * mk.diy_quality_ratio + noise)
     use_collateral(model, waiting, Collateral.DIY, quality)
-    cost = np.bincount(owner, minlength=reps.size) * lv.diy_hours
-    now = np.minimum(cost, reps.hours)  # the rest is owed from the next free hours
-    spend(model, reps, now)
-    reps.debt = reps.debt + cost - now
-    built = cost > 0
-    model.rep_failures += built
+    model.rep_failures += np.bincount(leads.owner[waiting], minlength=reps.size)
     model.count("diy_assets", len(waiting))
     model.count("diy_hours", len(waiting) * lv.diy_hours)
 
 
+def _start_builds(model: SalesMarketingModel, idx: np.ndarray, hours: float) -> np.ndarray:
+    """The deals whose asset a rep starts building today: one at a time, `hours` each.
+
+    `idx` is sorted by owner, each owner's first in line first. A rep starts the first one only
+    when nothing is still owed for the previous build; its hours are committed at once (spent
+    today as far as they go, the rest owed and paid first on the next days), and the asset is in
+    hand from today.
+    """
+    reps = model.reps
+    owner = model.leads.owner[idx]
+    start = (rank_within(owner) == 0) & (reps.debt[owner] < 1e-9)
+    commit(model, reps, np.bincount(owner[start], minlength=reps.size) * hours)
+    return idx[start]
+
+
 def use_collateral(model: SalesMarketingModel, idx: np.ndarray, kind: Collateral, quality) -> None:
     """Attach an asset to deals and count its use: on-brand and off-brand touches feed the brand."""
-    model.leads.collateral[idx] = kind
-    model.leads.quality[idx] = quality
-    name = "diy_assets_used" if kind == Collateral.DIY else "marketing_assets_used"
-    model.count(name, len(idx))
+    leads = model.leads
+    leads.collateral[idx] = kind
+    leads.quality[idx] = quality
+    if kind == Collateral.DIY:
+        model.count("diy_assets_used", len(idx))
+        return
+    model.count("marketing_assets_used", len(idx))
+    model.count_cohort("content_used", leads.opened_day[idx])  # in the deal's opening period

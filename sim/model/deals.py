@@ -16,7 +16,7 @@ from sim.model.arrays import clip_unit
 from sim.model.collateral import build_own_collateral, search_library
 from sim.model.feedback import NEUTRAL_AWARENESS
 from sim.model.hours import spend
-from sim.model.leads import Collateral, Source, Stage
+from sim.model.leads import Collateral, Stage
 
 if TYPE_CHECKING:
     from sim.model.model import SalesMarketingModel
@@ -31,10 +31,12 @@ def open_opportunities(model: SalesMarketingModel) -> None:
     leads.stage[idx] = Stage.OPPORTUNITY
     if model.p.mechanisms.collateral:
         leads.collateral[idx] = Collateral.NEEDED
-    else:
+    else:  # every deal sells with marketing's content, of reference quality
         leads.collateral[idx] = Collateral.MARKETING
         leads.quality[idx] = REFERENCE_QUALITY
-    model.count("opportunities", len(idx))
+        model.count("content_used", len(idx))
+    leads.opened_day[idx] = model.day
+    model.count_by_source("opportunities", idx)
 
 
 def work_opportunities(model: SalesMarketingModel) -> None:
@@ -71,14 +73,9 @@ def close_deals(model: SalesMarketingModel, idx: np.ndarray) -> None:
     won = leads.u_win[idx] < p_win
     leads.stage[idx] = np.where(won, Stage.WON, Stage.LOST)
     leads.closed_day[idx] = model.day
-    value = leads.value[idx[won]]
-    marketing = leads.source[idx] == Source.MARKETING
-    model.count("deals_won", np.count_nonzero(won))
-    model.count("deals_lost", len(won) - np.count_nonzero(won))
-    model.count("marketing_deals_won", np.count_nonzero(won & marketing))
-    model.count("marketing_deals_lost", np.count_nonzero(~won & marketing))
-    model.count("revenue", value.sum())
-    model.count("revenue_new", value.sum())
-    model.count("marketing_revenue", leads.value[idx[won & marketing]].sum())
+    model.count_by_source("deals_won", idx[won])
+    model.count_by_source("deals_lost", idx[~won])
+    model.count_by_source("revenue_new", idx[won], values=leads.value[idx[won]])
+    model.count("revenue", leads.value[idx[won]].sum())
     customers.acquire(model, idx[won])
     spinup.feel_closes(model, p_win)

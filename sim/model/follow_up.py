@@ -110,11 +110,10 @@ def _attempt(model: SalesMarketingModel, idx: np.ndarray, when: np.ndarray) -> N
 def _record_attempts(model, idx, owner, when, first_inbound, reached_inbound, qualified, marketing):
     leads, size = model.leads, model.reps.size
     qualified_inbound = qualified & marketing
-    # SALs and SQLs count in the period their MQL was handed over (its cohort), so each
-    # period's MQL->SAL and SAL->SQL are true shares of that period's MQLs.
+    # Reached MQLs (SALs) and SQLs count in the period their lead was handed over or found (its
+    # cohort), so each period's MQL->SAL, SAL->SQL and prospect->SQL are true shares of its leads.
     model.count_cohort("sals", leads.routed_day[idx[reached_inbound]])
-    model.count_cohort("sqls", leads.routed_day[idx[qualified_inbound]])
-    model.count("sourced_sqls", np.count_nonzero(qualified) - np.count_nonzero(qualified_inbound))
+    model.count_by_source("sqls", idx[qualified], days=leads.routed_day[idx[qualified]])
     n_first = np.count_nonzero(first_inbound)
     model.count("first_contacts", n_first)
     model.rep_successes += np.bincount(owner[qualified_inbound], minlength=size)
@@ -180,5 +179,6 @@ def expire_leads(model: SalesMarketingModel) -> None:
     leads.stage[expired] = Stage.LEAKED
     leaked = expired[leads.source[expired] == Source.MARKETING]
     model.count("leaked", len(leaked))
+    model.count_cohort("never_contacted", leads.routed_day[leaked])
     model.marketing_failures += trust.tally(model, leaked)  # marketing sees its leads left to rot
     model.queue_idx = q[~stale]

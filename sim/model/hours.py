@@ -32,6 +32,17 @@ def spend(model: SalesMarketingModel, team: TeamArrays, hours: np.ndarray) -> No
     team.hours = np.maximum(left, 0.0)
 
 
+def commit(model: SalesMarketingModel, team: TeamArrays, cost: np.ndarray) -> None:
+    """Take on work of `cost` hours each: spend what people have left today, owe the rest.
+
+    What is owed (`team.debt`) is paid first from the next days' hours (`plan_hours`), so work
+    longer than a day's free hours takes several days instead of never starting.
+    """
+    now = np.minimum(cost, team.hours)
+    spend(model, team, now)
+    team.debt = team.debt + cost - now
+
+
 def _plan_side(model: SalesMarketingModel, team: TeamArrays, name: str) -> None:
     lv, mech = model.p.levers, model.p.mechanisms
     draws = model.behaviour.random(team.size)  # drawn always: the stream stays aligned

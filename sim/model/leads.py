@@ -70,6 +70,7 @@ COLUMNS: dict[str, tuple[type, float]] = {
     "marketer": (np.int32, -1),  # who generated a marketing lead (their reputation is at stake)
     "attempts": (np.int16, 0),
     "routed_day": (np.int32, -1),
+    "opened_day": (np.int32, -1),  # the day the deal opened (its cohort in content_used)
     "request_day": (np.int32, -1),
     "closed_day": (np.int32, -1),
 }

@@ -12,49 +12,71 @@ import pandas as pd
 
 from sim.model.leads import LeadTable, Source, Stage
 
-FLOWS: tuple[str, ...] = (
-    "inquiries",
-    "mqls",
-    "rejected",
-    "sals",
-    "sqls",
-    "sourced_sqls",
-    "opportunities",
-    "deals_won",
-    "deals_lost",
-    "marketing_deals_won",
-    "marketing_deals_lost",
-    "revenue",
-    "marketing_revenue",
-    "leaked",
-    "first_contacts",
-    "attempts",
-    "prospects",
-    "diy_assets",
-    "diy_hours",
-    "diy_assets_used",
-    "marketing_assets_used",
-    "library_searches",
-    "library_hits",
-    "requests_made",
-    "requests_served",
-    "menial_hours",
-    "support_hours",
-    "refresh_hours",
-    "campaign_hours",
-    "marketing_spend",
-    "rep_hours",
-    "marketing_hours",
-    "selling_hours",
-    "meeting_hours",
-    "rotation_days",
-    "overwork_hours",
-    "feedback",
-    "inquiry_fit_sum",
-    "revenue_new",
-    "revenue_recurring",
-    "renewals",
-    "churned",
+# Where a lead came from, as the prefix of a flow's parts: marketing's MQLs or reps' own prospects.
+SOURCE_PARTS: dict[str, Source] = {"marketing": Source.MARKETING, "sourced": Source.SALES}
+# Flows of both funnels: each is recorded as its total and one part per source, which add up.
+# New revenue (deals won) is split by source; recurring revenue (renewals, mechanism 16) is nobody's
+# new deal, so `revenue` = `revenue_new` + `revenue_recurring` is not a split flow.
+SPLIT_FLOWS: tuple[str, ...] = ("sqls", "opportunities", "deals_won", "deals_lost", "revenue_new")
+
+
+def part_name(part: str, flow: str) -> str:
+    """The column of one source's part of a split flow: `marketing_sqls`, `sourced_deals_won`.
+
+    New revenue's parts keep the names they had when all revenue was new: `marketing_revenue`.
+    """
+    return f"{part}_{'revenue' if flow == 'revenue_new' else flow}"
+
+
+def _with_parts(flow: str) -> tuple[str, ...]:
+    return (flow, *(part_name(part, flow) for part in SOURCE_PARTS)) if flow in SPLIT_FLOWS else (flow,)
+
+
+FLOWS: tuple[str, ...] = tuple(
+    name
+    for flow in (
+        "inquiries",
+        "mqls",
+        "rejected",
+        "sals",
+        "sqls",
+        "opportunities",
+        "deals_won",
+        "deals_lost",
+        "revenue",
+        "revenue_new",
+        "leaked",
+        "never_contacted",
+        "first_contacts",
+        "attempts",
+        "prospects",
+        "diy_assets",
+        "diy_hours",
+        "diy_assets_used",
+        "marketing_assets_used",
+        "content_used",
+        "library_searches",
+        "library_hits",
+        "requests_made",
+        "requests_served",
+        "menial_hours",
+        "support_hours",
+        "refresh_hours",
+        "campaign_hours",
+        "marketing_spend",
+        "rep_hours",
+        "marketing_hours",
+        "selling_hours",
+        "meeting_hours",
+        "rotation_days",
+        "overwork_hours",
+        "feedback",
+        "inquiry_fit_sum",
+        "revenue_recurring",
+        "renewals",
+        "churned",
+    )
+    for name in _with_parts(flow)
 )
 MEAN_LEVELS: tuple[str, ...] = (
     "awareness",
@@ -80,6 +102,7 @@ KPI_COLUMNS: tuple[str, ...] = (
     "sqls",
     "opportunities",
     "median_response_hours",
+    "never_contacted_share",
     "leakage_share",
     "diy_assets",
     "diy_hours",
@@ -98,20 +121,47 @@ KPI_COLUMNS: tuple[str, ...] = (
 RATES: dict[str, tuple[str, tuple[str, ...]]] = {
     # name: (numerator, denominator terms summed)
     "win_rate": ("deals_won", ("deals_won", "deals_lost")),
+    "never_contacted_share": ("never_contacted", ("mqls",)),
     "leakage_share": ("leaked", ("leaked", "first_contacts")),
     "off_brand_share": ("diy_assets_used", ("diy_assets_used", "marketing_assets_used")),
-    "content_used_share": ("library_hits", ("library_searches",)),
+    "content_used_share": ("content_used", ("opportunities",)),
+    "library_hit_share": ("library_hits", ("library_searches",)),
     "selling_time_share": ("selling_hours", ("rep_hours",)),
     "cac": ("marketing_spend", ("deals_won",)),
     "marketing_sourced_revenue_share": ("marketing_revenue", ("revenue_new",)),
     "realised_inquiry_fit": ("inquiry_fit_sum", ("inquiries",)),
+    # the marketing funnel: inquiries -> MQLs -> reached (SALs) -> SQLs -> won
     "mql_rate": ("mqls", ("inquiries",)),
     "mql_to_sal": ("sals", ("mqls",)),
-    "sal_to_sql": ("sqls", ("sals",)),
+    "sal_to_sql": ("marketing_sqls", ("sals",)),
     "sql_to_won": ("marketing_deals_won", ("marketing_deals_won", "marketing_deals_lost")),
+    # the rep-sourced funnel: prospects -> SQLs -> won
+    "prospect_to_sql": ("sourced_sqls", ("prospects",)),
+    "sourced_sql_to_won": ("sourced_deals_won", ("sourced_deals_won", "sourced_deals_lost")),
+    # customers after the sale
     "churn_rate": ("churned", ("churned", "renewals")),
 }
-FUNNEL_RATES: tuple[str, ...] = ("mql_rate", "mql_to_sal", "sal_to_sql", "sql_to_won")
+# Both funnels as (stage, rate into it from the stage above) in order, keyed by source part; the
+# rate of the last stage is over closed deals (won / (won + lost)), not over the SQLs above it.
+FUNNELS: dict[str, tuple[tuple[str, str], ...]] = {
+    "marketing": (
+        ("inquiries", ""),
+        ("mqls", "mql_rate"),
+        ("sals", "mql_to_sal"),
+        ("marketing_sqls", "sal_to_sql"),
+        ("marketing_deals_won", "sql_to_won"),
+    ),
+    "sourced": (
+        ("prospects", ""),
+        ("sourced_sqls", "prospect_to_sql"),
+        ("sourced_deals_won", "sourced_sql_to_won"),
+    ),
+}
+FUNNEL_RATES: tuple[str, ...] = tuple(rate for _, rate in FUNNELS["marketing"][1:])
+SOURCED_FUNNEL_RATES: tuple[str, ...] = tuple(rate for _, rate in FUNNELS["sourced"][1:])
+FUNNEL_COLUMNS: tuple[str, ...] = tuple(
+    name for steps in FUNNELS.values() for step in steps for name in step if name
+)
 
 
 def _ratio(num: np.ndarray | float, den: np.ndarray | float) -> np.ndarray | float:

@@ -256,6 +256,31 @@ class SalesMarketingModel(mesa.Model):
         """Add to one of today's recorded flows."""
         self.today[name] += value
 
+    def count_by_source(
+        self, flow: str, idx: np.ndarray, days: np.ndarray | None = None, values: np.ndarray | None = None
+    ) -> None:
+        """Count leads `idx` in a split flow and in its part of each lead's source, in one place.
+
+        Both funnels read these parts, so the total is counted with them here, never by hand:
+        it is the sum of the parts by construction. `days` counts each lead on its cohort day
+        (as `count_cohort`); `values` adds each lead's value (revenue) instead of one.
+        """
+        source = self.leads.source[idx]
+        total = 0.0
+        for part, code in metrics.SOURCE_PARTS.items():
+            keep = source == code
+            name = metrics.part_name(part, flow)
+            if days is not None:
+                self.count_cohort(name, days[keep])
+                continue
+            amount = float(values[keep].sum()) if values is not None else int(np.count_nonzero(keep))
+            self.count(name, amount)
+            total += amount
+        if days is not None:
+            self.count_cohort(flow, days)
+        else:
+            self.count(flow, total)
+
     # ------------------------------------------------------------------ interventions
     def apply_interventions(self) -> None:
         """Change lever values whose intervention day has come."""

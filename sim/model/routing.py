@@ -29,6 +29,7 @@ def route_leads(model: SalesMarketingModel) -> None:
     if reps.size == 0:
         leads.stage[idx] = Stage.LEAKED
         model.count("leaked", len(idx))
+        model.count("never_contacted", len(idx))
         return
     # Leads go to reps at work today (to anyone if all are away on rotation).
     weight = reps.hours_share * reps.present if reps.present.any() else reps.hours_share
@@ -52,6 +53,7 @@ def route_leads(model: SalesMarketingModel) -> None:
     unjustified = idx[rejected][leads.fit[idx[rejected]] >= model.p.market.review_bar_trusting]
     model.marketing_failures += trust.tally(model, unjustified)
     model.count("rejected", n_rejected)
+    model.count("never_contacted", n_rejected)  # a rejected MQL is never called
     accepted = idx[~rejected]
     cherry_pick(model, accepted, handed[~rejected])
     model.queue_idx = np.concatenate([model.queue_idx, accepted])

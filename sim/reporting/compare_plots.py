@@ -19,7 +19,8 @@ import pandas as pd
 from scipy import stats as sps
 
 from sim.experiments.stats import LEVEL, mean_ci
-from sim.reporting.plots import FUNNEL
+from sim.model.metrics import FUNNELS
+from sim.reporting.formats import FUNNEL_NAMES, STAGE_LABELS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -35,7 +36,7 @@ BAR_KPIS: tuple[tuple[str, str, float], ...] = (
     ("deals_won", "deals won", 1.0),
     ("win_rate", "win rate (%)", 100.0),
     ("median_response_hours", "median first response (working hours)", 1.0),
-    ("leakage_share", "MQLs never contacted (%)", 100.0),
+    ("never_contacted_share", "MQLs never contacted (%, rejected included)", 100.0),
     ("diy_hours", "rep hours on DIY collateral", 1.0),
     ("brand_consistency", "brand consistency (0-1)", 1.0),
     ("selling_time_share", "selling time (% of rep hours)", 100.0),
@@ -188,16 +189,28 @@ def _grouped_bars(
 
 
 def plot_funnel(runs: pd.DataFrame, names: Sequence[str], path: Path) -> Path:
-    """The funnel stages per scenario: mean totals over the horizon with 95% CIs, log scale."""
-    columns = list(FUNNEL)
-    fig, axes = _figure(11, 5)
-    ax = axes[0, 0]
-    _grouped_bars(ax, runs, names, columns, 1.0)
-    ax.set_yscale("log")
-    ax.set_xticks(range(len(columns)), [FUNNEL[c].replace(" (", "\n(") for c in columns])
-    ax.set(title="Funnel over the horizon (mean totals, 95% CI)", ylabel="count over the horizon (log scale)")
-    ax.legend(title="scenario", fontsize=9)
-    ax.grid(True, axis="y", which="major", alpha=0.3)
+    """Both funnels per scenario: mean totals over the horizon with 95% CIs, log scale.
+
+    Marketing-sourced (inquiries to deals won) and rep-sourced (prospects to deals won) side by
+    side, on one scale, so the two sources' SQLs and deals compare at a glance.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    widths = [len(steps) for steps in FUNNELS.values()]
+    fig = Figure(figsize=(12, 5), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, len(widths), sharey=True, width_ratios=widths)
+    for ax, (funnel, steps) in zip(axes, FUNNELS.items(), strict=True):
+        columns = [stage for stage, _ in steps]
+        _grouped_bars(ax, runs, names, columns, 1.0)
+        ax.set_yscale("log")
+        ax.set_xticks(range(len(columns)), [STAGE_LABELS[c] for c in columns])
+        ax.set_title(f"{FUNNEL_NAMES[funnel].capitalize()} funnel")
+        ax.grid(True, axis="y", which="major", alpha=0.3)
+    axes[0].set_ylabel("count over the horizon (log scale)")
+    axes[0].legend(title="scenario", fontsize=9)
+    fig.suptitle("Funnels over the horizon (mean totals, 95% CI)", fontsize=12, fontweight="bold")
     return _save(fig, path)
 
 

@@ -29,23 +29,54 @@ class Kpi:
 KPIS: dict[str, Kpi] = {
     "revenue": Kpi("Revenue", "money", note="currency units, over the horizon"),
     "deals_won": Kpi("Deals won", "count", "more", "fewer", "all sources"),
-    "win_rate": Kpi("Win rate", "share", "higher", "lower", "of closed deals"),
+    "win_rate": Kpi("Win rate", "share", "higher", "lower", "of closed deals, all sources"),
+    # the marketing-sourced funnel
     "inquiries": Kpi("Inquiries", "count", "more", "fewer"),
     "mqls": Kpi("MQLs", "count", "more", "fewer", "handed over to sales"),
-    "sals": Kpi("SALs", "count", "more", "fewer", "MQLs reached by a rep"),
-    "sqls": Kpi("SQLs", "count", "more", "fewer", "MQLs qualified"),
+    "sals": Kpi("Reached", "count", "more", "fewer", "MQLs a rep reached (the model's SALs)"),
+    "marketing_sqls": Kpi("Marketing-sourced SQLs", "count", "more", "fewer", "MQLs qualified"),
+    "marketing_deals_won": Kpi("Marketing-sourced deals won", "count", "more", "fewer"),
+    "mql_rate": Kpi("MQL rate", "share", "higher", "lower", "of inquiries"),
+    "mql_to_sal": Kpi("MQL to reached", "share", "higher", "lower", "of MQLs"),
+    "sal_to_sql": Kpi("Reached to SQL", "share", "higher", "lower", "of MQLs reached"),
+    "sql_to_won": Kpi(
+        "Marketing SQL to won", "share", "higher", "lower", "of closed marketing-sourced deals"
+    ),
+    # the rep-sourced funnel
+    "prospects": Kpi("Prospects", "count", "more", "fewer", "reps' own"),
+    "sourced_sqls": Kpi("Rep-sourced SQLs", "count", "more", "fewer", "own prospects qualified"),
+    "sourced_deals_won": Kpi("Rep-sourced deals won", "count", "more", "fewer"),
+    "prospect_to_sql": Kpi("Prospect to SQL", "share", "higher", "lower", "of own prospects"),
+    "sourced_sql_to_won": Kpi(
+        "Rep-sourced SQL to won", "share", "higher", "lower", "of closed rep-sourced deals"
+    ),
+    # totals of both funnels
+    "sqls": Kpi("SQLs", "count", "more", "fewer", "all sources"),
     "opportunities": Kpi("Opportunities", "count", "more", "fewer", "all sources"),
-    "mql_to_sal": Kpi("MQL to SAL", "share", "higher", "lower"),
-    "sal_to_sql": Kpi("SAL to SQL", "share", "higher", "lower"),
-    "sql_to_won": Kpi("SQL to won", "share", "higher", "lower"),
     "median_response_hours": Kpi(
         "Median response", "hours", "slower", "faster", "working hours to first contact"
     ),
-    "leakage_share": Kpi("Leakage", "share", "higher", "lower", "MQLs never contacted"),
+    "never_contacted_share": Kpi(
+        "MQLs never contacted", "share", "higher", "lower", "of MQLs, rejected ones included"
+    ),
+    "leakage_share": Kpi(
+        "Leaked after acceptance",
+        "share",
+        "higher",
+        "lower",
+        "accepted MQLs left uncalled past the shelf life, of those contacted or expired",
+    ),
     "diy_assets": Kpi("DIY assets", "count", "more", "fewer", "collateral reps built alone"),
     "diy_hours": Kpi("DIY hours", "count", "more", "fewer", "rep hours spent on it"),
     "off_brand_share": Kpi("Off-brand share", "share", "higher", "lower", "of collateral used"),
-    "content_used_share": Kpi("Content found", "share", "higher", "lower", "library searches that fit"),
+    "content_used_share": Kpi(
+        "Marketing content used",
+        "share",
+        "higher",
+        "lower",
+        "of deals opened, selling with a marketing asset",
+    ),
+    "library_hit_share": Kpi("Library hits", "share", "higher", "lower", "of library searches"),
     "brand_consistency": Kpi("Brand consistency", "index", "higher", "lower", "0-1, mean over the run"),
     "awareness": Kpi("Awareness", "index", "higher", "lower", "0-1, mean over the run"),
     "trust_sales_in_marketing": Kpi("Trust sales in marketing", "index", "higher", "lower", "0-1, mean"),
@@ -53,7 +84,9 @@ KPIS: dict[str, Kpi] = {
     "selling_time_share": Kpi("Selling time", "share", "higher", "lower", "of rep hours"),
     "marketing_spend": Kpi("Marketing spend", "money", note="over the horizon"),
     "cac": Kpi("CAC", "money", "higher", "lower", "marketing spend per deal won"),
-    "marketing_sourced_revenue_share": Kpi("Marketing-sourced revenue", "share", "higher", "lower"),
+    "marketing_sourced_revenue_share": Kpi(
+        "Marketing-sourced revenue", "share", "higher", "lower", "of revenue"
+    ),
     "pipeline_value": Kpi("Pipeline value", "money", note="open deals at the end"),
     "revenue_new": Kpi("New revenue", "money", note="first contracts of deals won"),
     "revenue_recurring": Kpi("Recurring revenue", "money", note="contracts customers renewed"),
@@ -62,6 +95,18 @@ KPIS: dict[str, Kpi] = {
     "renewals": Kpi("Renewals", "count", "more", "fewer", "contracts renewed"),
     "churned": Kpi("Customers lost", "count", "more", "fewer", "did not renew"),
 }
+# Both funnels' names and stage labels (the stages, in order, are `sim.model.metrics.FUNNELS`).
+FUNNEL_NAMES: dict[str, str] = {"marketing": "marketing-sourced", "sourced": "rep-sourced"}
+STAGE_LABELS: dict[str, str] = {
+    "inquiries": "inquiries",
+    "mqls": "MQLs",
+    "sals": "reached",  # MQLs a rep reached: the model's SALs, with no acceptance step in the count
+    "marketing_sqls": "SQLs",
+    "marketing_deals_won": "deals won",
+    "prospects": "prospects",
+    "sourced_sqls": "SQLs",
+    "sourced_deals_won": "deals won",
+}
 HEADLINE_KPIS: tuple[str, ...] = (
     "revenue",
     "revenue_new",
@@ -69,7 +114,7 @@ HEADLINE_KPIS: tuple[str, ...] = (
     "deals_won",
     "win_rate",
     "median_response_hours",
-    "leakage_share",
+    "never_contacted_share",
     "diy_hours",
     "trust_sales_in_marketing",
     "trust_marketing_in_sales",

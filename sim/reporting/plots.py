@@ -11,19 +11,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.model.metrics import PERIOD_DAYS
+from sim.model.metrics import FUNNELS, PERIOD_DAYS
+from sim.reporting.formats import FUNNEL_NAMES, STAGE_LABELS
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
 
-FUNNEL: dict[str, str] = {
-    "inquiries": "inquiries",
-    "mqls": "MQLs",
-    "sals": "SALs (marketing leads reached)",
-    "sqls": "SQLs (marketing leads qualified)",
-    "deals_won": "deals won (all sources)",
-}
+FUNNEL_STAGES: tuple[str, ...] = tuple(stage for steps in FUNNELS.values() for stage, _ in steps)
 
 
 def plot_run(
@@ -88,7 +83,7 @@ def _period_name(timeseries: pd.DataFrame) -> str:
 def _to_months(timeseries: pd.DataFrame) -> pd.DataFrame:
     """Sum the funnel flows per month of 21 working days, by each row's last day."""
     month = (timeseries["day"] - 1) // PERIOD_DAYS["month"]
-    table = timeseries.groupby(month)[list(FUNNEL)].sum()
+    table = timeseries.groupby(month)[list(FUNNEL_STAGES)].sum()
     table["day"] = timeseries.groupby(month)["day"].max()
     return table.reset_index(drop=True)
 
@@ -116,15 +111,24 @@ def _revenue(ax: Axes, ts: pd.DataFrame) -> None:
 
 
 def _funnel(ax: Axes, monthly: pd.DataFrame) -> None:
-    """The funnel stages per month on a log scale: the stages differ by orders of magnitude."""
+    """Both funnels' stages per month on a log scale: the stages differ by orders of magnitude.
+
+    Marketing-sourced stages are solid lines, rep-sourced ones dashed, in the colour of the
+    stage they match (SQLs and deals won), so the two sources' SQLs and deals read side by side.
+    """
     month = range(1, len(monthly) + 1)
-    for column, label in FUNNEL.items():
-        ax.plot(month, monthly[column], marker="o", markersize=3, label=label)
+    colours = {"inquiries": "C0", "mqls": "C1", "sals": "C2", "prospects": "C4"}
+    for funnel, steps in FUNNELS.items():
+        for stage, _ in steps:
+            label = f"{STAGE_LABELS[stage]} ({FUNNEL_NAMES[funnel]})"
+            colour = colours.get(stage, "C3" if stage.endswith("sqls") else "C5")
+            style = "-" if funnel == "marketing" else "--"
+            ax.plot(month, monthly[stage], style, color=colour, marker="o", markersize=3, label=label)
     ax.set_yscale("symlog", linthresh=1)  # like log, but a month with none still shows, at 0
-    top = max(1.0, float(monthly[list(FUNNEL)].to_numpy().max()))
-    ax.set_ylim(0, top * 30)  # headroom for the legend above the lines
-    ax.set(title="Funnel per month (21 working days)", xlabel="month", ylabel="count per month (log scale)")
-    ax.legend(fontsize=8, loc="upper center", ncol=3)
+    top = max(1.0, float(monthly[list(FUNNEL_STAGES)].to_numpy().max()))
+    ax.set_ylim(0, top * 100)  # headroom for the legend above the lines
+    ax.set(title="Funnels per month (21 working days)", xlabel="month", ylabel="count per month (log scale)")
+    ax.legend(fontsize=7, loc="upper center", ncol=3)
     ax.grid(True, which="major", alpha=0.3)
 
 

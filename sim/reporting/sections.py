@@ -14,20 +14,25 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from sim.experiments.runner import FAILURE_DIR
+from sim.model.metrics import FUNNELS
 from sim.model.params import parameter_fields
 from sim.model.scenario import Scenario, lever_differences
 from sim.reporting.blocks import Block, Bullets, Figure, Heading, Para, Table
 from sim.reporting.formats import (
+    FUNNEL_NAMES,
     HEADLINE_KPIS,
+    STAGE_LABELS,
     fmt_effect,
     fmt_p,
     fmt_uplift,
+    fmt_value,
     fmt_with_ci,
     horizon_words,
     kpi_info,
 )
 from sim.reporting.payback import payback_sentence, paybacks
 from sim.reporting.sentences import kpi_sentence, revenue_sentence
+from sim.reporting.years import year_table
 
 if TYPE_CHECKING:
     from sim.experiments.compare import Comparison
@@ -45,7 +50,9 @@ def report_blocks(comparison: Comparison) -> list[Block]:
         blocks.append(Para("No run finished, so there are no results to report.", "warning"))
         return blocks + _caveats()
     blocks += _headline(comparison)
+    blocks += _year_blocks(comparison)
     blocks += _payback_blocks(comparison)
+    blocks += _funnel_tables(comparison)
     blocks += _kpi_tables(comparison)
     blocks += _figures(comparison)
     blocks += _method(comparison)
@@ -155,6 +162,22 @@ def _headline(c: Comparison) -> list[Block]:
     return blocks
 
 
+YEAR_TEXT = (
+    "Revenue of each simulated year, mean over the replications, and in brackets its ratio to "
+    "the baseline's with a 95% interval (paired replications, geometric mean). Every run starts "
+    "from its scenario's steady state, so the years should agree within noise: the headline does "
+    "not depend on the horizon."
+)
+
+
+def _year_blocks(c: Comparison) -> list[Block]:
+    header, rows = year_table(c)
+    if not rows:
+        return []
+    table = Table(header, tuple(rows), tuple(range(1, len(header))))
+    return [Heading(2, "Year by year"), Para(YEAR_TEXT), table]
+
+
 def _payback_blocks(c: Comparison) -> list[Block]:
     found = paybacks(c)
     if not found:
@@ -179,6 +202,38 @@ def _payback_blocks(c: Comparison) -> list[Block]:
             )
         )
     return blocks
+
+
+FUNNEL_TEXT = (
+    "Marketing's leads and reps' own prospects are counted apart: SQLs, deals won and revenue "
+    "elsewhere in this report are totals of both sources, and each table below is one source's "
+    "part. *Reached* counts MQLs a rep reached (the model's SALs: no acceptance step is counted in "
+    "it); MQLs a rep rejected or never called are in *MQLs never contacted*. Means over the "
+    "replications; in brackets the conversion into the stage (for deals won: of the source's "
+    "closed deals)."
+)
+
+
+def _funnel_tables(c: Comparison) -> list[Block]:
+    """Both funnels, stage by stage, one column per scenario."""
+    means = c.runs.groupby("scenario", sort=False).mean(numeric_only=True)
+    blocks: list[Block] = [Heading(2, "Both funnels"), Para(FUNNEL_TEXT)]
+    for funnel, steps in FUNNELS.items():
+        rows = tuple(
+            (STAGE_LABELS[stage], *(_stage_cell(means, name, stage, rate) for name in c.names))
+            for stage, rate in steps
+        )
+        blocks.append(Heading(3, f"{FUNNEL_NAMES[funnel].capitalize()} funnel"))
+        blocks.append(Table(("stage", *c.names), rows, tuple(range(1, len(c.names) + 1))))
+    return blocks
+
+
+def _stage_cell(means: pd.DataFrame, scenario: str, stage: str, rate: str) -> str:
+    """`1,234 (41.0 %)`: a stage's mean count and the mean conversion into it."""
+    if scenario not in means.index or stage not in means:
+        return "n/a"
+    count = fmt_value("count", means.at[scenario, stage])
+    return f"{count} ({fmt_value('share', means.at[scenario, rate])})" if rate in means else count
 
 
 def _kpi_tables(c: Comparison) -> list[Block]:
@@ -224,7 +279,11 @@ FIGURES: tuple[tuple[str, str], ...] = (
         "Paired revenue differences: one dot per replication (scenario minus baseline over the horizon); "
         "bar: mean and 95% CI.",
     ),
-    ("funnel", "The funnel per scenario over the horizon: mean totals with 95% CI (log scale)."),
+    (
+        "funnel",
+        "Both funnels per scenario over the horizon, marketing-sourced (inquiries to deals won) and "
+        "rep-sourced (prospects to deals won): mean totals with 95% CI (log scale).",
+    ),
     ("kpi_bars", "Key KPIs per scenario: means with 95% CI."),
     (
         "trust_diy",

@@ -1,6 +1,8 @@
 """Pattern 2: a typical ("defined") company's funnel lies in industry benchmark ranges.
 
-DESIGN.md section 4: MQL->SAL 40-60%, SAL->SQL 50-70%, SQL->won 20-30%. These are loose
+DESIGN.md section 4: MQL->SAL 40-60%, SAL->SQL 50-70%, SQL->won 20-30%. The model has no
+acceptance step in its SAL count: its "SAL" is an MQL a rep reached, so the first two bands are
+checked on MQL -> reached and reached -> SQL (`mql_to_sal`, `sal_to_sql`). These are loose
 benchmarks, so they are plausibility bands, not targets: a stage passes when its mean over
 replications lies in the band. The 95% interval (Student t over replications) is shown so a
 reader can see whether the mean is safely inside or near an edge.
@@ -23,8 +25,8 @@ TRUST = (
     "to any one company."
 )
 BANDS: dict[str, tuple[str, float, float]] = {
-    "mql_to_sal": ("MQL -> SAL", 0.40, 0.60),
-    "sal_to_sql": ("SAL -> SQL", 0.50, 0.70),
+    "mql_to_sal": ("MQL -> reached (SAL)", 0.40, 0.60),
+    "sal_to_sql": ("reached (SAL) -> SQL", 0.50, 0.70),
     "sql_to_won": ("SQL -> won", 0.20, 0.30),
 }
 ARM = Arm.of("defined")
@@ -60,7 +62,7 @@ PATTERN = Pattern(
     title="Funnel of a typical (defined) company lies in benchmark ranges",
     source=SOURCE,
     short_source=SHORT_SOURCE,
-    target="MQL->SAL 40-60 %, SAL->SQL 50-70 %, SQL->won 20-30 % (plausibility bands)",
+    target="MQL->SAL 40-60 %, SAL->SQL 50-70 %, SQL->won 20-30 % (plausibility bands; SAL = reached)",
     trust=TRUST,
     design=design,
     evaluate=evaluate,

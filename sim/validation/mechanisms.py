@@ -90,7 +90,7 @@ E = Expectation
 EXPECTATIONS: tuple[Expectation, ...] = (
     # 3. routing: batch hand-off every working day delays first contact and loses leads.
     E("response_decay", "defined", {}, BATCHED, "median_response_hours", UP, "batch_routing"),
-    E("response_decay", "defined", {}, BATCHED, "sqls", DOWN, "batch_routing", headline=True),
+    E("response_decay", "defined", {}, BATCHED, "marketing_sqls", DOWN, "batch_routing", headline=True),
     E("response_decay", "defined", {}, {"response_decay": False}, "sals", UP, "off", headline=True),
     E("response_decay", "defined", BATCHED, {**BATCHED, "response_decay": False}, "sals", UP,
       "off_under_batching"),
@@ -153,14 +153,15 @@ EXPECTATIONS: tuple[Expectation, ...] = (
     E("menial_requests", "defined", {"collateral": False}, {"collateral": False, "menial_requests": False},
       "campaign_hours", UP, "off_no_real_requests"),
     # 8. content aging off: the library stays fresh and fits more deals.
-    E("content_aging", "defined", {}, {"content_aging": False}, "content_used_share", UP, "off",
+    E("content_aging", "defined", {}, {"content_aging": False}, "library_hit_share", UP, "off",
       headline=True),
     E("content_aging", "defined", {}, {"content_aging": False}, "content_freshness", UP, "off"),
     # 12. trust off: trust cannot grow (defined) or erode (segregated), with its consequences.
     E("trust", "defined", {}, {"trust": False}, "trust_marketing_in_sales", DOWN, "off"),
     E("trust", "defined", {}, {"trust": False}, "requests_served", DOWN, "off"),
     E("trust", "segregated", {}, {"trust": False}, "trust_sales_in_marketing", UP, "off_no_erosion"),
-    E("trust", "segregated", {}, {"trust": False}, "leakage_share", DOWN, "off_no_erosion", headline=True),
+    E("trust", "segregated", {}, {"trust": False}, "leakage_share", DOWN, "off_no_erosion"),
+    E("trust", "segregated", {}, {"trust": False}, "rejected", DOWN, "off_no_erosion", headline=True),
     # 13. rotation: productivity lost now, understanding gained.
     E("rotation", "defined", {}, ROTATION, "selling_time_share", DOWN, "10pct", headline=True),
     E("rotation", "defined", {}, ROTATION, "trust_sales_in_marketing", UP, "10pct"),

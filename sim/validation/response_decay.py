@@ -78,7 +78,7 @@ FIRM_CLASSES: dict[str, FirmClass] = {
     # The defined company's own 2 h SLA: reps aim at half of it, so most calls land after 1 h.
     "1_to_24h": FirmClass(0.16, {}, 0.5),
     # Daily batches, slow reps, one attempt: the firms the audit found answering after a day.
-    "24h_plus": FirmClass(0.24, {**SLOW_FIRM, "follow_up_attempts": 1}, 0.3),
+    "24h_plus": FirmClass(0.24, {**SLOW_FIRM, "follow_up_attempts": 1}, 0.27),
 }
 """Firm-level selection, assumed: sized so that the pooled ratios meet Oldroyd's within x1.5 while
 the causal part stays the model's own (docs/VALIDATION.md gives both)."""

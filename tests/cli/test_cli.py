@@ -198,7 +198,22 @@ def test_text_report_shows_kpis_and_drawn_seed(cli, tmp_path):
     done = cli("run", "integrate_at_month_6", "--days", "30", "--out", tmp_path, "--period", "week")
     assert done.returncode == 0, done.stderr
     text = done.stdout
-    for label in ("Revenue", "Win rate", "MQL -> SAL", "SAL -> SQL", "SQL -> won", "Median response", "CAC"):
+    labels = (
+        "Revenue",
+        "Win rate",
+        "MQL -> reached",
+        "Reached -> SQL",
+        "SQL -> won",
+        "Median response",
+        "CAC",
+    )
+    for label in (
+        *labels,
+        "Marketing-sourced funnel",
+        "Rep-sourced funnel",
+        "Prospect -> SQL",
+        "Never contacted",
+    ):
         assert label in text
     seed = int(text.split("repeat with --seed ")[1].split(")")[0])
     (folder,) = tmp_path.iterdir()

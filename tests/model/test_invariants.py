@@ -155,12 +155,15 @@ def check_outputs(m: SalesMarketingModel, days: int) -> None:
     assert np.isclose(sum(m.daily["revenue_new"]), leads.value[won].sum(), rtol=1e-9, atol=1e-6)
     revenue = np.asarray(m.daily["revenue_new"]) + np.asarray(m.daily["revenue_recurring"])
     np.testing.assert_allclose(m.daily["revenue"], revenue, rtol=1e-12, atol=1e-6)
-    marketing_won = won & (leads.source == Source.MARKETING)
-    assert np.isclose(
-        sum(m.daily["marketing_revenue"]), leads.value[marketing_won].sum(), rtol=1e-9, atol=1e-6
-    )
+    for part, source in metrics.SOURCE_PARTS.items():
+        part_won = won & (leads.source == source)
+        assert np.isclose(sum(m.daily[f"{part}_revenue"]), leads.value[part_won].sum(), rtol=1e-9, atol=1e-6)
+        assert sum(m.daily[f"{part}_deals_won"]) == part_won.sum()
     assert sum(m.daily["deals_won"]) == won.sum()
     assert sum(m.daily["deals_lost"]) == ((leads.stage == Stage.LOST) & recorded).sum()
+    for flow in metrics.SPLIT_FLOWS:  # both funnels add up to the totals, every day
+        parts = sum(np.asarray(m.daily[metrics.part_name(p, flow)]) for p in metrics.SOURCE_PARTS)
+        np.testing.assert_allclose(m.daily[flow], parts, rtol=1e-12, atol=1e-9, err_msg=flow)
 
     summary = m.summary()
     week = m.timeseries("week")

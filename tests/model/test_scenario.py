@@ -98,6 +98,16 @@ def test_shipped_extends_carries_parent_levers_and_own_intervention():
     assert intervention.description == "integrate sales and marketing"
 
 
+@pytest.mark.parametrize("name", ["integrate_at_month_6", "integrate_on_day_0"])
+def test_shipped_integrations_switch_to_exactly_the_integrated_levers(name):
+    """An integration scenario's intervention is integrated.toml's levers, so the two cannot drift."""
+    segregated, integrated = load_scenario("segregated"), load_scenario("integrated")
+    (intervention,) = load_scenario(name).interventions
+    target = {key: values[1] for key, values in lever_differences(segregated, integrated).items()}
+    assert {k: v for k, v in intervention.values.items() if target.get(k) != v} == {}
+    assert set(target) <= set(intervention.values)
+
+
 def test_interventions_of_parent_and_child_both_apply_in_day_order(tmp_path):
     block = "[[interventions]]\nday = {day}\n[interventions.levers]\nshared_goals = {v}\n"
     write(tmp_path, "base.toml", block.format(day=50, v=0.5))

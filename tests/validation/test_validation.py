@@ -51,7 +51,7 @@ def test_the_issue_patterns_are_all_present(suite):
     assert {r.pattern for r in suite.rows} == set(ISSUE_PATTERNS)
     checks = {r.check for r in suite.rows}
     assert {"qualification within 1 h / at 1-2 h", "qualification within 1 h / at 24 h+"} <= checks
-    assert {"MQL -> SAL", "SAL -> SQL", "SQL -> won"} <= checks
+    assert {"MQL -> reached (SAL)", "reached (SAL) -> SQL", "SQL -> won"} <= checks
     assert "revenue: integrated - segregated" in checks
     assert "best meeting hours per week (argmax of revenue)" in checks
 
@@ -69,9 +69,10 @@ def test_each_pattern_passes_at_quick_size(suite):
 
 def test_known_limits_are_shown_as_info(suite):
     mechanism_rows = [r for r in suite.rows if r.pattern == "mechanisms"]
-    known = [r for r, e in zip(mechanism_rows, mechanisms.HEADLINE, strict=True) if e.known_limit]
-    assert known, "the follow-up SAL row is a known limit"
-    for row in known:
+    pairs = list(zip(mechanism_rows, mechanisms.HEADLINE, strict=True))
+    follow_up = [r for r, e in pairs if e.mechanism == "follow_up" and e.column == "sals"]
+    assert follow_up and all(r.status != INFO for r in follow_up), "Model 2 fixed follow-up: it is checked"
+    for row in (r for r, e in pairs if e.known_limit):
         assert row.status == INFO and "shown, not checked" in row.note
         assert row.value == row.value  # a number: the trade-off is measured, only not counted
 
@@ -113,7 +114,7 @@ def synthetic(column: str, arms: dict[Arm, list[float]]) -> tuple[RunTable, Size
 def test_response_decay_fails_on_a_flat_curve():
     flat = np.zeros((3, len(response_decay.BINS), 2))
     flat[:, :, 0], flat[:, :, 1] = 1000, 100  # 10% qualify at any delay: both ratios 1
-    rows = response_decay.ratio_rows([flat, flat], seed=1)
+    rows = response_decay.ratio_rows([flat] * len(response_decay.FIRM_CLASSES), seed=1)
     assert [r.status for r in rows] == [FAIL, FAIL]
     assert rows[0].value == pytest.approx(1.0)
 
@@ -152,12 +153,27 @@ def test_structure_fails_when_segregated_earns_more(monkeypatch):
     table, size = synthetic(
         "revenue",
         {Arm.of("segregated"): [20.0, 21.0, 22.0], Arm.of("defined"): [1.0, 2.0, 3.0],
-         Arm.of("aligned"): [1.0, 2.0, 3.0], Arm.of("integrated"): [10.0, 11.5, 12.0]},
+         Arm.of("aligned"): [1.0, 2.0, 3.0], Arm.of("integrated"): [10.0, 11.5, 12.0],
+         Arm.of(structure.SWITCH): [10.0, 11.5, 12.0]},
     )  # fmt: skip
     monkeypatch.setattr(structure, "QUICK", size)
     rows = structure.evaluate(table, True, 1)
     assert rows[0].status == FAIL and rows[0].value < 0
-    assert all(r.status == INFO for r in rows[1:])
+    assert rows[1].status == FAIL and rows[1].value < 1  # integrating on day 0 earns less
+    assert all(r.status == INFO for r in rows[2:])
+
+
+SIZES = [(1.05, PASS), (1.4, PASS), (2.4, PASS), (2.7, FAIL), (0.9, FAIL)]
+
+
+@pytest.mark.parametrize(("factor", "status"), SIZES)
+def test_structure_size_is_checked_against_the_surveys(factor, status):
+    """The published two-year ratios span 1.11-1.71; the check allows x1.5 above (and never below 1)."""
+    stay = np.array([10.0, 11.0, 12.0])
+    row = structure.size_row(stay, stay * factor)
+    assert row.value == pytest.approx(factor)
+    assert row.status == status
+    assert pytest.approx((1.111, 1.706), abs=1e-3) == structure.BAND
 
 
 def test_mechanism_direction_fails_when_wrong_or_not_significant():

@@ -123,13 +123,14 @@ class FunnelMarket(_Validated):
         source="Mean exponential attention of considered buyers; fitted to the 60x ratio.",
     )
     reach_per_attempt: float = param(
-        0.7,
+        0.75,
         0.01,
         1,
         unit="probability",
         mechanism="follow_up",
         plausible=(0.5, 0.85),
-        source="Chance an attentive inbound lead answers one attempt; assumed.",
+        source="Chance an attentive inbound lead answers one attempt; calibrated (component level) so "
+        "the typical, 1-2 h responding `defined` company reaches 40-60% of its MQLs (benchmark band).",
     )
     outbound_reach_per_attempt: float = param(
         0.15,
