@@ -334,7 +334,9 @@ def align(rows: list[tuple[str, ...]], right: tuple[int, ...] = (), indent: str 
 
 KPI_ROWS: tuple[tuple[str, str, str, str], ...] = (
     # label, summary key, format, unit or note ("" key: a heading row)
-    ("Revenue", "revenue", "money", "currency, all sources"),
+    ("Revenue", "revenue", "money", "currency, new plus recurring"),
+    ("  New revenue", "revenue_new", "money", "first contracts of deals won, all sources"),
+    ("  Recurring revenue", "revenue_recurring", "money", "contracts customers renewed"),
     ("Deals won", "deals_won", "count", "all sources"),
     ("Win rate", "win_rate", "share", "of closed deals, all sources"),
     ("Marketing-sourced funnel", "", "", ""),
@@ -367,8 +369,10 @@ KPI_ROWS: tuple[tuple[str, str, str, str], ...] = (
     ("Trust marketing->sales", "trust_marketing_in_sales", "index", "0-1, mean over the run"),
     ("Selling time", "selling_time_share", "share", "of rep hours"),
     ("CAC", "cac", "money", "marketing spend per deal won"),
-    ("Marketing-sourced revenue", "marketing_sourced_revenue_share", "share", "of revenue"),
+    ("Marketing-sourced revenue", "marketing_sourced_revenue_share", "share", "of new revenue"),
     ("Pipeline value", "pipeline_value", "money", "open deals at the end"),
+    ("Customers", "customers", "count", "at the end"),
+    ("Churn rate", "churn_rate", "share", "of customers due to renew"),
 )
 FORMATS: dict[str, Callable[[float], str]] = {
     "money": fmt_number,

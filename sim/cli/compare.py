@@ -196,6 +196,8 @@ def failure_message(result: Comparison) -> str:
 # ---------------------------------------------------------------------- terminal output
 TABLE_KPIS: tuple[str, ...] = (
     "revenue",
+    "revenue_new",
+    "revenue_recurring",
     "deals_won",
     "marketing_deals_won",
     "sourced_deals_won",
@@ -211,6 +213,7 @@ TABLE_KPIS: tuple[str, ...] = (
     "trust_marketing_in_sales",
     "selling_time_share",
     "cac",
+    "churn_rate",
 )
 
 

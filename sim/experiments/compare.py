@@ -28,8 +28,21 @@ from sim.model.metrics import FUNNEL_COLUMNS, KPI_COLUMNS
 from sim.model.params import ParameterError
 from sim.model.scenario import Scenario, load_scenario
 
-# Every output column of DESIGN.md section 3, then both funnels' stages and conversion rates.
-DEFAULT_KPIS: tuple[str, ...] = tuple(dict.fromkeys((*KPI_COLUMNS, *FUNNEL_COLUMNS, "library_hit_share")))
+# Every output column of DESIGN.md section 3, then both funnels' stages and conversion rates, then
+# revenue by kind and the customer base (mechanism 16).
+DEFAULT_KPIS: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        (
+            *KPI_COLUMNS,
+            *FUNNEL_COLUMNS,
+            "library_hit_share",
+            "revenue_new",
+            "revenue_recurring",
+            "customers",
+            "churn_rate",
+        )
+    )
+)
 MAX_REPLICATIONS = 500
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model import customers, spinup
 from sim.model.arrays import clip_unit
 from sim.model.collateral import build_own_collateral, search_library
 from sim.model.feedback import NEUTRAL_AWARENESS
@@ -74,4 +75,7 @@ def close_deals(model: SalesMarketingModel, idx: np.ndarray) -> None:
     leads.closed_day[idx] = model.day
     model.count_by_source("deals_won", idx[won])
     model.count_by_source("deals_lost", idx[~won])
-    model.count_by_source("revenue", idx[won], values=leads.value[idx[won]])
+    model.count_by_source("revenue_new", idx[won], values=leads.value[idx[won]])
+    model.count("revenue", leads.value[idx[won]].sum())
+    customers.acquire(model, idx[won])
+    spinup.feel_closes(model, p_win)

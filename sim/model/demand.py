@@ -14,7 +14,13 @@ from scipy.special import gammaincinv, ndtri
 
 from sim.model.feedback import NEUTRAL_AWARENESS
 from sim.model.leads import Source, Stage
-from sim.model.randomness import STREAM_ARRIVALS, STREAM_DEALS, beta_from_uniform, poisson_from_uniform
+from sim.model.randomness import (
+    STREAM_ARRIVALS,
+    STREAM_DEALS,
+    STREAM_RENEWALS,
+    beta_from_uniform,
+    poisson_from_uniform,
+)
 
 if TYPE_CHECKING:
     from sim.model.model import SalesMarketingModel
@@ -34,6 +40,7 @@ def generate_demand(model: SalesMarketingModel) -> None:
     n = poisson_from_uniform(arrivals.random(), expected)
     rows = arrivals.random((n, ARRIVAL_UNIFORMS))
     deal_rows = model.stream(STREAM_DEALS, model.day).random((n, 2))
+    u_renew = model.stream(STREAM_RENEWALS, model.day).random(n)
     fit_mean = mk.inquiry_fit_mean + _targeting(model) * (1 - mk.inquiry_fit_mean)
     fit = beta_from_uniform(rows[:, 1], fit_mean, mk.inquiry_fit_concentration)
     noise_sd = mk.score_noise_sd * (1 - mk.score_knowledge_gain * model.knowledge)
@@ -53,6 +60,7 @@ def generate_demand(model: SalesMarketingModel) -> None:
         u_library=rows[:, 10],
         u_owner=rows[:, 11],
         u_diy=rows[:, 12],
+        u_renew=u_renew,
         marketer=_generated_by(model, rows[:, 13]),
         source=Source.MARKETING,
         stage=np.where(handed_over, Stage.QUEUED, Stage.NURTURE),
@@ -98,7 +106,11 @@ def _attention(p: Params, rows: np.ndarray) -> np.ndarray:
 
 def deal_terms(mk: Market, rows: np.ndarray) -> dict[str, np.ndarray]:
     """Deal value (lognormal) and sales cycle (gamma, shape 2) from the deal-value stream."""
-    sigma = mk.deal_value_sigma
-    value = mk.deal_value_mean * np.exp(sigma * ndtri(rows[:, 0]) - sigma**2 / 2)
     cycle = gammaincinv(2.0, rows[:, 1]) * mk.sales_cycle_days_mean / 2
-    return {"value": value, "cycle_days": cycle}
+    return {"value": deal_value(mk, rows[:, 0]), "cycle_days": cycle}
+
+
+def deal_value(mk: Market, u: np.ndarray) -> np.ndarray:
+    """Lognormal deal values with mean `deal_value_mean`, by inversion of one uniform each."""
+    sigma = mk.deal_value_sigma
+    return mk.deal_value_mean * np.exp(sigma * ndtri(u) - sigma**2 / 2)

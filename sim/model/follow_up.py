@@ -17,6 +17,7 @@ from sim.model.demand import deal_terms
 from sim.model.hours import spend
 from sim.model.leads import Source, Stage
 from sim.model.randomness import (
+    STREAM_PROSPECT_RENEWALS,
     STREAM_PROSPECTS,
     attempt_times,
     attempt_uniform,
@@ -144,6 +145,7 @@ def prospect(model: SalesMarketingModel) -> None:
     slots = rng.random((int(found.max()), reps.size, 8))
     taken = np.arange(slots.shape[0])[:, None] < found[None, :]
     rows = slots.transpose(1, 0, 2)[taken.T]  # rep-major: rep 0's prospects first
+    renew = model.stream(STREAM_PROSPECT_RENEWALS, model.day).random(slots.shape[:2]).T[taken.T]
     owner = np.repeat(np.arange(reps.size), found)
     idx = model.leads.add(
         n,
@@ -155,6 +157,7 @@ def prospect(model: SalesMarketingModel) -> None:
         u_win=rows[:, 3],
         u_library=rows[:, 4],
         u_diy=rows[:, 7],
+        u_renew=renew,
         source=Source.SALES,
         stage=Stage.QUEUED,
         owner=owner,

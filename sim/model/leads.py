@@ -58,6 +58,7 @@ COLUMNS: dict[str, tuple[type, float]] = {
     "u_library": (np.float64, 0.5),
     "u_owner": (np.float64, 0.5),
     "u_diy": (np.float64, 0.5),
+    "u_renew": (np.float64, 0.5),  # the customer's renewals, if the deal is won (sim/model/customers.py)
     "value": (np.float64, 0.0),
     "cycle_days": (np.float64, 0.0),
     "progress_days": (np.float64, 0.0),
@@ -75,14 +76,16 @@ COLUMNS: dict[str, tuple[type, float]] = {
 }
 
 
-class LeadTable:
-    """Growable struct-of-arrays; `n` rows are in use, capacity doubles when full."""
+class ColumnTable:
+    """Growable struct-of-arrays over `columns`; `n` rows are in use, capacity doubles when full."""
+
+    columns: dict[str, tuple[type, float]] = {}
 
     def __init__(self, capacity: int = 4096) -> None:
         self.n = 0
         self._capacity = capacity
         self.cols: dict[str, np.ndarray] = {
-            name: np.full(capacity, fill, dtype=dtype) for name, (dtype, fill) in COLUMNS.items()
+            name: np.full(capacity, fill, dtype=dtype) for name, (dtype, fill) in self.columns.items()
         }
         self._expose()
 
@@ -91,11 +94,11 @@ class LeadTable:
         n = self.n
         self.__dict__.update({name: column[:n] for name, column in self.cols.items()})
 
-    def select(self, keep: np.ndarray) -> LeadTable:
+    def select(self, keep: np.ndarray) -> ColumnTable:
         """A new, full table of the rows where `keep` is true (e.g. leads born on recorded days)."""
-        out = LeadTable(max(1, int(np.count_nonzero(keep))))
+        out = type(self)(max(1, int(np.count_nonzero(keep))))
         out.cols = {name: column[: self.n][keep].copy() for name, column in self.cols.items()}
-        out.n = out._capacity = len(out.cols["stage"])
+        out.n = out._capacity = len(out.cols[next(iter(self.columns))])
         out._expose()
         return out
 
@@ -115,10 +118,16 @@ class LeadTable:
         self._capacity = max(self._capacity, 1)
         while self._capacity < needed:
             self._capacity *= 2
-        for name, (dtype, fill) in COLUMNS.items():
+        for name, (dtype, fill) in self.columns.items():
             grown = np.full(self._capacity, fill, dtype=dtype)
             grown[: self.n] = self.cols[name][: self.n]
             self.cols[name] = grown
+
+
+class LeadTable(ColumnTable):
+    """The run's leads and deals, one row each (columns: `COLUMNS`)."""
+
+    columns = COLUMNS
 
     def stage_counts(self) -> np.ndarray:
         """Number of leads in each stage, indexed by Stage."""

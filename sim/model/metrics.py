@@ -15,12 +15,17 @@ from sim.model.leads import LeadTable, Source, Stage
 # Where a lead came from, as the prefix of a flow's parts: marketing's MQLs or reps' own prospects.
 SOURCE_PARTS: dict[str, Source] = {"marketing": Source.MARKETING, "sourced": Source.SALES}
 # Flows of both funnels: each is recorded as its total and one part per source, which add up.
-SPLIT_FLOWS: tuple[str, ...] = ("sqls", "opportunities", "deals_won", "deals_lost", "revenue")
+# New revenue (deals won) is split by source; recurring revenue (renewals, mechanism 16) is nobody's
+# new deal, so `revenue` = `revenue_new` + `revenue_recurring` is not a split flow.
+SPLIT_FLOWS: tuple[str, ...] = ("sqls", "opportunities", "deals_won", "deals_lost", "revenue_new")
 
 
 def part_name(part: str, flow: str) -> str:
-    """The column of one source's part of a split flow: `marketing_sqls`, `sourced_revenue`."""
-    return f"{part}_{flow}"
+    """The column of one source's part of a split flow: `marketing_sqls`, `sourced_deals_won`.
+
+    New revenue's parts keep the names they had when all revenue was new: `marketing_revenue`.
+    """
+    return f"{part}_{'revenue' if flow == 'revenue_new' else flow}"
 
 
 def _with_parts(flow: str) -> tuple[str, ...]:
@@ -39,6 +44,7 @@ FLOWS: tuple[str, ...] = tuple(
         "deals_won",
         "deals_lost",
         "revenue",
+        "revenue_new",
         "leaked",
         "never_contacted",
         "first_contacts",
@@ -66,6 +72,9 @@ FLOWS: tuple[str, ...] = tuple(
         "overwork_hours",
         "feedback",
         "inquiry_fit_sum",
+        "revenue_recurring",
+        "renewals",
+        "churned",
     )
     for name in _with_parts(flow)
 )
@@ -77,7 +86,7 @@ MEAN_LEVELS: tuple[str, ...] = (
     "trust_sales_in_marketing",
     "trust_marketing_in_sales",
 )
-END_LEVELS: tuple[str, ...] = ("pipeline_value", "open_opportunities", "queued_leads")
+END_LEVELS: tuple[str, ...] = ("pipeline_value", "open_opportunities", "queued_leads", "customers")
 DAILY_FIELDS: tuple[str, ...] = FLOWS + MEAN_LEVELS + END_LEVELS
 
 PERIOD_DAYS: dict[str, int] = {"day": 1, "week": 5, "month": 21, "quarter": 63}
@@ -119,7 +128,7 @@ RATES: dict[str, tuple[str, tuple[str, ...]]] = {
     "library_hit_share": ("library_hits", ("library_searches",)),
     "selling_time_share": ("selling_hours", ("rep_hours",)),
     "cac": ("marketing_spend", ("deals_won",)),
-    "marketing_sourced_revenue_share": ("marketing_revenue", ("revenue",)),
+    "marketing_sourced_revenue_share": ("marketing_revenue", ("revenue_new",)),
     "realised_inquiry_fit": ("inquiry_fit_sum", ("inquiries",)),
     # the marketing funnel: inquiries -> MQLs -> reached (SALs) -> SQLs -> won
     "mql_rate": ("mqls", ("inquiries",)),
@@ -129,6 +138,8 @@ RATES: dict[str, tuple[str, tuple[str, ...]]] = {
     # the rep-sourced funnel: prospects -> SQLs -> won
     "prospect_to_sql": ("sourced_sqls", ("prospects",)),
     "sourced_sql_to_won": ("sourced_deals_won", ("sourced_deals_won", "sourced_deals_lost")),
+    # customers after the sale
+    "churn_rate": ("churned", ("churned", "renewals")),
 }
 # Both funnels as (stage, rate into it from the stage above) in order, keyed by source part; the
 # rate of the last stage is over closed deals (won / (won + lost)), not over the SQLs above it.

@@ -5,7 +5,7 @@ a `LeadTable`. Each day's decisions are taken for all people at once with numpy,
 two-year run of a 26-person company well under a second.
 
 This module holds the state and the day's order; each mechanism lives in a module of its own
-(hours, deals, collateral, marketing, demand, routing, follow_up, feedback) as functions of the
+(hours, deals, customers, collateral, marketing, demand, routing, follow_up, feedback) as functions of the
 model, so that a mechanism can be read, and changed, in one place.
 
 Randomness: every random number comes from counter-based Philox streams keyed by the run's seed,
@@ -21,9 +21,22 @@ from collections.abc import Sequence
 import mesa
 import numpy as np
 
-from sim.model import deals, demand, feedback, follow_up, hours, marketing, metrics, routing, spinup, trust
+from sim.model import (
+    customers,
+    deals,
+    demand,
+    feedback,
+    follow_up,
+    hours,
+    marketing,
+    metrics,
+    routing,
+    spinup,
+    trust,
+)
 from sim.model.agents import HybridStaff, Marketer, SalesRep, build_team
 from sim.model.arrays import stock_step
+from sim.model.customers import CustomerTable
 from sim.model.deals import REFERENCE_QUALITY
 from sim.model.demand import WORKING_DAYS_PER_YEAR
 from sim.model.feedback import NEUTRAL_AWARENESS
@@ -62,6 +75,8 @@ class SalesMarketingModel(mesa.Model):
         self.leads = LeadTable()
         self.queue_idx = np.empty(0, dtype=np.int64)  # leads in Stage.QUEUED
         self.opp_idx = np.empty(0, dtype=np.int64)  # leads in Stage.SQL or OPPORTUNITY
+        self.customers = CustomerTable()
+        self.customer_idx = np.empty(0, dtype=np.int64)  # customers not churned
         population = self.stream(STREAM_POPULATION, 0)
         self.reps = build_team(self.p, population, "reps")
         self.marketers = build_team(self.p, population, "marketers")
@@ -129,6 +144,7 @@ class SalesMarketingModel(mesa.Model):
         hours.plan_hours(self)
         deals.open_opportunities(self)
         deals.work_opportunities(self)
+        customers.renew_contracts(self)
         marketing.work_marketing(self)
         demand.generate_demand(self)
         routing.route_leads(self)
@@ -287,6 +303,7 @@ class SalesMarketingModel(mesa.Model):
         t["pipeline_value"] = leads.value[opps].sum()
         t["open_opportunities"] = len(opps)
         t["queued_leads"] = len(self.queue_idx)
+        t["customers"] = len(self.customer_idx)
         for name, value in t.items():
             self.daily[name].append(float(value))
 

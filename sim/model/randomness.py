@@ -14,6 +14,9 @@ import numpy as np
 from scipy.special import betaincinv, gammaln
 
 STREAM_ARRIVALS, STREAM_DEALS, STREAM_PROSPECTS, STREAM_BEHAVIOUR, STREAM_POPULATION = range(5)
+# Customers (sim/model/customers.py): each inquiry's and each prospect's renewal uniform, drawn at
+# its creation from a stream of its own, so the arrival and prospect draws are unchanged.
+STREAM_RENEWALS, STREAM_PROSPECT_RENEWALS = range(5, 7)
 
 
 def attempt_uniform(u: np.ndarray, attempt: np.ndarray) -> np.ndarray:

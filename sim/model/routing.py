@@ -34,7 +34,10 @@ def route_leads(model: SalesMarketingModel) -> None:
     # Leads go to reps at work today (to anyone if all are away on rotation).
     weight = reps.hours_share * reps.present if reps.present.any() else reps.hours_share
     share = np.cumsum(weight)
-    owner = np.searchsorted(share, model.leads.u_owner[idx] * share[-1], side="right")
+    # (min: reps whose rep hours are all 0, hybrids fully in marketing, still own what they get)
+    owner = np.minimum(
+        np.searchsorted(share, model.leads.u_owner[idx] * share[-1], side="right"), reps.size - 1
+    )
     leads.owner[idx] = owner
     leads.routed_day[idx] = model.day
     handed = leads.created_hour[idx]

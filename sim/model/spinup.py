@@ -14,6 +14,12 @@ last third then runs freely, so what day 0 sees is the model's own dynamics, not
 The jumps are a fixed-point iteration of the loops between the stocks (knowledge feeds lead fit,
 fit feeds trust, trust feeds feedback): where that loop gain is near 1 (segregated), a few
 hundredths of trust are still settling in year 1 (tests/model/test_trust.py bounds it).
+
+A customer base takes years to grow, so at the end the burn-in seeds the installed base a firm with
+the burn-in's won rate holds (`customers.seed_installed_base`). The won rate is the opportunities
+opened over the last two thirds (the pipeline's input, steady within days, unlike closes, which lag
+by the sales cycle) times the mean win chance of the burn-in's closes (an expectation, so the seed
+does not carry the noise of which deals happened to be won).
 """
 
 from __future__ import annotations
@@ -21,6 +27,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from sim.model import customers
+from sim.model.demand import WORKING_DAYS_PER_YEAR
 
 if TYPE_CHECKING:
     from sim.model.model import SalesMarketingModel
@@ -45,12 +54,30 @@ def burn_in(model: SalesMarketingModel) -> None:
     jumps = {-days + k * days // 6 for k in range(1, 5)}  # a fixed-point iteration of the loops
     model.day = -days
     reset_pressures(model)
+    model.burn_in_closes = [0, 0.0]  # deals closed, their summed win chances
     while model.day < 0:
         model.simulate_day()
         if model.day in jumps:
             settle(model)
+    customers.seed_installed_base(model, won_per_year(model))
     model.daily = {name: [] for name in model.daily}
     model.burn_in_leads = model.leads.n
+
+
+def won_per_year(model: SalesMarketingModel) -> float:
+    """Deals the burn-in's firm wins a year: its opportunity rate times its mean win chance."""
+    opened = model.daily["opportunities"][model.p.market.burn_in_days // 3 :]
+    closed, chances = model.burn_in_closes
+    if not opened or not closed:
+        return 0.0
+    return float(np.mean(opened)) * chances / closed * WORKING_DAYS_PER_YEAR
+
+
+def feel_closes(model: SalesMarketingModel, p_win: np.ndarray) -> None:
+    """Record the win chances of a burn-in day's closed deals (read by `won_per_year`)."""
+    if model.day >= -model.p.market.burn_in_days // 3 and model.day < 0:
+        model.burn_in_closes[0] += len(p_win)
+        model.burn_in_closes[1] += float(p_win.sum())
 
 
 def settle(model: SalesMarketingModel) -> None:

@@ -88,6 +88,12 @@ KPIS: dict[str, Kpi] = {
         "Marketing-sourced revenue", "share", "higher", "lower", "of revenue"
     ),
     "pipeline_value": Kpi("Pipeline value", "money", note="open deals at the end"),
+    "revenue_new": Kpi("New revenue", "money", note="first contracts of deals won"),
+    "revenue_recurring": Kpi("Recurring revenue", "money", note="contracts customers renewed"),
+    "customers": Kpi("Customers", "count", "more", "fewer", "at the end"),
+    "churn_rate": Kpi("Churn rate", "share", "higher", "lower", "customers due to renew who left"),
+    "renewals": Kpi("Renewals", "count", "more", "fewer", "contracts renewed"),
+    "churned": Kpi("Customers lost", "count", "more", "fewer", "did not renew"),
 }
 # Both funnels' names and stage labels (the stages, in order, are `sim.model.metrics.FUNNELS`).
 FUNNEL_NAMES: dict[str, str] = {"marketing": "marketing-sourced", "sourced": "rep-sourced"}
@@ -103,6 +109,8 @@ STAGE_LABELS: dict[str, str] = {
 }
 HEADLINE_KPIS: tuple[str, ...] = (
     "revenue",
+    "revenue_new",
+    "revenue_recurring",
     "deals_won",
     "win_rate",
     "median_response_hours",
@@ -112,6 +120,7 @@ HEADLINE_KPIS: tuple[str, ...] = (
     "trust_marketing_in_sales",
     "selling_time_share",
     "cac",
+    "churn_rate",
 )
 
 

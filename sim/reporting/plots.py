@@ -89,14 +89,18 @@ def _to_months(timeseries: pd.DataFrame) -> pd.DataFrame:
 
 
 def _revenue(ax: Axes, ts: pd.DataFrame) -> None:
-    """Revenue per period as bars, cumulative revenue as a line on a second axis."""
+    """Revenue per period as bars, recurring under new, cumulative revenue as a line on a second axis."""
     period = _period_name(ts)
+    width = ts["day"].diff().fillna(ts["day"].iloc[0]) * 0.9
+    recurring = ts["revenue_recurring"] / 1e3
+    ax.bar(ts["day"], recurring, width=width, color="#8da0cb", label=f"recurring per {period}")
     ax.bar(
         ts["day"],
-        ts["revenue"] / 1e3,
-        width=ts["day"].diff().fillna(ts["day"].iloc[0]) * 0.9,
+        ts["revenue_new"] / 1e3,
+        width=width,
+        bottom=recurring,
         color="#4c72b0",
-        label=f"revenue per {period}",
+        label=f"new per {period}",
     )
     ax.set(title="Revenue", xlabel="working day", ylabel=f"revenue per {period} (thousands)")
     twin = ax.twinx()

@@ -322,8 +322,11 @@ CAVEATS: tuple[str, ...] = (
     "**What it leaves out**: the one-off cost of changing the organisation (reorganisation, office "
     "moves, systems) and running costs other than people's hours; hiring, leaving and changing team "
     "sizes during a run; competitors and market shocks; quotas and the shape of pay; nurturing leads "
-    "below the scoring threshold; the work people on rotation do in the other function "
-    "(`docs/ODD.md`, section 10).",
+    "below the scoring threshold; the work people on rotation do in the other function; upsell, "
+    "expansion and customer-success work with existing customers (`docs/ODD.md`, section 10).",
+    "**Revenue is new plus recurring.** Won deals become customers who renew each year or churn, "
+    "so most revenue comes from the installed base (seeded at each scenario's own steady state), "
+    "and a structure that wins more and loses fewer customers compounds both.",
 )
 
 

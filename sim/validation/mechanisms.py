@@ -1,4 +1,4 @@
-"""Pattern 4: each of the 15 mechanisms moves its outputs the way the practitioner essays describe.
+"""Pattern 4: each of the 16 mechanisms moves its outputs the way the practitioner essays describe.
 
 `EXPECTATIONS` is the one table of expected directions (tests/model/test_mechanisms.py runs every row
 as an ablation test). Each row runs two arms, A and B (flat overrides on a scenario), with the
@@ -25,7 +25,7 @@ from sim.validation.core import DOWN, INFO, UP, Arm, Design, Pattern, Row, RunTa
 NAME = "mechanisms"
 SOURCE = (
     "The practitioner essays on the sales-marketing 'war' behind DESIGN.md section 2 (mechanisms "
-    "1-15), and Kotler, Rackham and Krishnaswamy (HBR 2006)."
+    "1-16), and Kotler, Rackham and Krishnaswamy (HBR 2006)."
 )
 SHORT_SOURCE = "practitioner essays"
 TRUST = (
@@ -54,7 +54,7 @@ class Expectation:
     """From arm A to arm B (overrides on a scenario), `column` moves in `direction`.
 
     Attributes:
-        mechanism: Which of the 15 mechanisms (a key of `sim.model.params.MECHANISMS`).
+        mechanism: Which of the 16 mechanisms (a key of `sim.model.params.MECHANISMS`).
         scenario: The shipped scenario both arms start from.
         a: Overrides of arm A.
         b: Overrides of arm B.
@@ -177,6 +177,13 @@ EXPECTATIONS: tuple[Expectation, ...] = (
     # 15. scripts off: every call on the messaging platform.
     E("scripts", "defined", {}, {"scripts": False}, "brand_consistency", UP, "off", headline=True),
     E("scripts", "defined", {}, {"scripts": False}, "awareness", UP, "off"),
+    # 16. customers: off, every customer churns at the base rate, whatever it was sold and by whom;
+    # on, material on message and field knowledge keep customers.
+    E("customers", "integrated", {}, {"customers": False}, "churn_rate", UP, "off", headline=True),
+    E("customers", "integrated", {}, {"customers": False}, "revenue_recurring", DOWN, "off"),
+    E("customers", "defined", {}, {"messaging_platform_adoption": 0.9}, "churn_rate", DOWN, "platform"),
+    E("customers", "defined", {}, {"feedback_share": 0.6}, "churn_rate", DOWN, "more_feedback",
+      headline=True),
 )  # fmt: skip
 HEADLINE: tuple[Expectation, ...] = tuple(e for e in EXPECTATIONS if e.headline)
 
@@ -222,7 +229,7 @@ PATTERN = Pattern(
     title="Each mechanism moves its outputs in the documented direction",
     source=SOURCE,
     short_source=SHORT_SOURCE,
-    target="for each of the 15 mechanisms, a named output moves the documented way (paired 95% CI)",
+    target="for each of the 16 mechanisms, a named output moves the documented way (paired 95% CI)",
     trust=TRUST,
     design=design,
     evaluate=evaluate,

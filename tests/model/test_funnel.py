@@ -85,7 +85,7 @@ def test_each_funnels_rates_use_its_own_parts(scenario):
     closed = s["sourced_deals_won"] + s["sourced_deals_lost"]
     assert s["sourced_sql_to_won"] == pytest.approx(s["sourced_deals_won"] / closed)
     assert s["win_rate"] == pytest.approx(s["deals_won"] / (s["deals_won"] + s["deals_lost"]))
-    assert s["marketing_sourced_revenue_share"] == pytest.approx(s["marketing_revenue"] / s["revenue"])
+    assert s["marketing_sourced_revenue_share"] == pytest.approx(s["marketing_revenue"] / s["revenue_new"])
 
 
 def test_marketing_sqls_are_marketing_leads_that_qualified():

@@ -124,6 +124,12 @@ def check_state(m: SalesMarketingModel) -> None:
     assert not np.any(first < leads.created_hour), "first contact before creation"
     fit = leads.fit
     assert np.all((fit >= 0) & (fit <= 1)), "a lead's fit is not a probability (or is NaN)"
+    # customers: the current ones are exactly the rows not churned; every won deal is one
+    base = m.customers
+    np.testing.assert_array_equal(np.sort(m.customer_idx), np.flatnonzero(base.churned_day < 0))
+    np.testing.assert_array_equal(np.sort(base.lead[base.lead >= 0]), np.flatnonzero(stage == Stage.WON))
+    assert np.all((base.risk >= 0) & np.isfinite(base.risk))
+    assert np.all(base.renewal_day[m.customer_idx] > m.day - 1), "a renewal was missed"
     closed = np.isin(stage, (Stage.WON, Stage.LOST))
     assert np.all(leads.closed_day[closed] >= -m.p.market.burn_in_days)
     # nobody worked more hours than they had
@@ -146,7 +152,9 @@ def check_outputs(m: SalesMarketingModel, days: int) -> None:
     assert sum(m.daily["overwork_hours"]) == 0
     recorded = leads.closed_day >= 0  # deals closed in the burn-in are not in the record
     won = (leads.stage == Stage.WON) & recorded
-    assert np.isclose(sum(m.daily["revenue"]), leads.value[won].sum(), rtol=1e-9, atol=1e-6)
+    assert np.isclose(sum(m.daily["revenue_new"]), leads.value[won].sum(), rtol=1e-9, atol=1e-6)
+    revenue = np.asarray(m.daily["revenue_new"]) + np.asarray(m.daily["revenue_recurring"])
+    np.testing.assert_allclose(m.daily["revenue"], revenue, rtol=1e-12, atol=1e-6)
     for part, source in metrics.SOURCE_PARTS.items():
         part_won = won & (leads.source == source)
         assert np.isclose(sum(m.daily[f"{part}_revenue"]), leads.value[part_won].sum(), rtol=1e-9, atol=1e-6)

@@ -1,4 +1,4 @@
-"""Ablation: each of the 15 mechanisms moves the outcome it should, in the right direction.
+"""Ablation: each of the 16 mechanisms moves the outcome it should, in the right direction.
 
 The expected directions live in one table, `sim.validation.mechanisms.EXPECTATIONS`, which the
 validation suite (`run.py validate`) reports from as well. Each row runs two arms with common
@@ -52,7 +52,7 @@ def test_ablation_direction(mechanism, scenario, a, b, column, direction):
 
 
 def test_every_mechanism_has_a_switch_off_ablation():
-    """Each of the 15 mechanisms is switched off alone in at least one directional ablation."""
+    """Each of the 16 mechanisms is switched off alone in at least one directional ablation."""
     switched = set()
     for p in ABLATIONS:
         _, _, a, b, _, _ = p.values
@@ -76,6 +76,8 @@ EQUIVALENCES = [
     ("rotation", "aligned", {"rotation_share": 0.1}, {"rotation_share": 0.0}),
     ("hybrid_roles", "hybrid_small", {}, {"n_reps": 5, "n_hybrid": 0}),
     ("scripts", "aligned", {}, {"messaging_platform_adoption": 1.0}),
+    ("customers", "aligned", {}, {"churn_expectation_gain": 0.0, "churn_fit_gain": 0.0,
+                                  "churn_knowledge_gain": 0.0}),
 ]  # fmt: skip
 
 

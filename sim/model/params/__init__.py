@@ -1,7 +1,7 @@
 """Model parameters: market uncertainties, organisational levers and mechanism switches.
 
-The split follows the EMA Workbench: `Market` (market.py) holds what a company cannot choose
-(uncertainties), `Levers` (levers.py) what management sets (policies), `Mechanisms`
+The split follows the EMA Workbench: `Market` (market.py; customers.py after the sale) holds what a
+company cannot choose (uncertainties), `Levers` (levers.py) what management sets (policies), `Mechanisms`
 (mechanisms.py) switches each mechanism on or off (ablation). `Params` (inputs.py) bundles the
 three; base.py holds the declaration and validation they share. A parameter's field name is also
 its scenario key, sweep key and output column.
@@ -11,9 +11,9 @@ which table a name lives in.
 """
 
 from sim.model.params.base import ParameterError, param, suggest
+from sim.model.params.customers import Market
 from sim.model.params.inputs import GROUPS, Intervention, Params, group_of, parameter_fields
 from sim.model.params.levers import FIXED_DURING_RUN, LEAD_JUDGES, PAY_BASIS_REVENUE_WEIGHT, Levers
-from sim.model.params.market import Market
 from sim.model.params.mechanisms import MECHANISMS, Mechanisms
 
 __all__ = [

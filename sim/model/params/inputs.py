@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sim.model.params.base import ParameterError, suggest
+from sim.model.params.customers import Market
 from sim.model.params.levers import Levers
-from sim.model.params.market import Market
 from sim.model.params.mechanisms import Mechanisms
 
 

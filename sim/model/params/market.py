@@ -16,8 +16,8 @@ from sim.model.params.base import _Validated, param
 
 
 @dataclass(frozen=True)
-class Market(_Validated):
-    """Uncertainties: facts of the market and of work that management cannot set."""
+class FunnelMarket(_Validated):
+    """Uncertainties up to the sale; `Market` (params/customers.py) adds those after it."""
 
     working_hours_per_day: float = param(
         8.0,

@@ -1,4 +1,4 @@
-"""Mechanism switches: the catalogue of the model's 15 mechanisms and an on/off switch for each.
+"""Mechanism switches: the catalogue of the model's 16 mechanisms and an on/off switch for each.
 
 `MECHANISMS` names each mechanism with its DESIGN.md section 2 number; every parameter's
 `mechanism` metadata is one of its keys (or "" for the core deal pipeline), and the ODD
@@ -29,6 +29,7 @@ MECHANISMS: dict[str, str] = {
     "rotation": "13. Job rotation",
     "hybrid_roles": "14. Hybrid roles",
     "scripts": "15. Scripts vs the messaging platform",
+    "customers": "16. Customers after the sale",
 }
 
 
@@ -51,3 +52,4 @@ class Mechanisms(_Validated):
     rotation: bool = param(True, mechanism="rotation", source="Ablation switch.")
     hybrid_roles: bool = param(True, mechanism="hybrid_roles", source="Ablation switch.")
     scripts: bool = param(True, mechanism="scripts", source="Ablation switch.")
+    customers: bool = param(True, mechanism="customers", source="Ablation switch.")
