@@ -204,7 +204,11 @@ ALL_OFF = dict.fromkeys(MECHANISMS, False)
 # a sales-only review rejects MQLs, and an SLA sets when reps call (the response time, which no
 # longer costs anything). Every other difference between the stages (pay, meetings, goals, support,
 # templates, platform, rotation) acts only through a mechanism.
-DIRECT_LEVERS = {"routing_interval_hours": 0.0, "lead_acceptance_by": "shared", "sla_first_contact_hours": 2.0}
+DIRECT_LEVERS = {
+    "routing_interval_hours": 0.0,
+    "lead_acceptance_by": "shared",
+    "sla_first_contact_hours": 2.0,
+}
 
 
 @pytest.mark.parametrize("stage", ["aligned", "integrated", "segregated"])
