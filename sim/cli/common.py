@@ -86,7 +86,9 @@ def add_csv_option(parser: Any) -> None:
     )
 
 
-def add_set_option(parser: Any, *, help: str = "override a parameter, e.g. --set n_reps=12 (repeatable)") -> None:
+def add_set_option(
+    parser: Any, *, help: str = "override a parameter, e.g. --set n_reps=12 (repeatable)"
+) -> None:
     """`--set KEY=VALUE` (repeatable): parameter overrides, parsed by `parse_set`."""
     parser.add_argument("--set", action="append", metavar="KEY=VALUE", help=help)
 

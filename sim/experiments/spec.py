@@ -35,6 +35,7 @@ from sim.model.scenario import (
     _read_toml,
     _toml,
     _value_problem,
+    differing_parameters,
     load_scenario,
 )
 
@@ -64,6 +65,7 @@ DESIGN_KEYS: dict[str, tuple[str, ...]] = {  # keys that only some designs accep
     "levels": ("morris",),
     "second_order": ("sobol",),
 }
+STRUCTURE_DESIGNS: tuple[str, ...] = ("grid", "lhs")  # designs a list of scenarios can be crossed with
 MAX_REPLICATIONS = 500
 MAX_SEED = 2**63  # as sim.api.MAX_SEED: seeds are stored as int64
 MAX_SAMPLES = 10_000_000
@@ -129,7 +131,8 @@ class Experiment:
         name: The `name` key, else the file name without `.toml`.
         description: One line for listings and reports.
         path: The spec file.
-        scenario: The base scenario as resolved; every run starts from its parameters.
+        scenario: The base scenario as resolved; every run starts from its parameters (the first
+            structure when `scenario` lists several).
         design: grid, lhs, sobol or morris; "none" when only `[tornado]` is given.
         parameters: The varied parameters, in file order.
         tornado: One-at-a-time (first, second) values around the base scenario.
@@ -144,6 +147,9 @@ class Experiment:
         levels: Morris grid levels.
         second_order: Whether Sobol' samples allow second-order indices.
         spec: The file's content as parsed, for metadata.
+        structures: The scenarios crossed with the design when `scenario` is a list (a structure
+            factor: every design point is run on each); empty for one base scenario.
+        overrides: `--set` values applied to every structure before the design's own values.
     """
 
     name: str
@@ -164,11 +170,34 @@ class Experiment:
     levels: int = DEFAULT_MORRIS_LEVELS
     second_order: bool = False
     spec: dict[str, Any] = field(default_factory=dict, compare=False)
+    structures: tuple[Scenario, ...] = ()
+    overrides: dict[str, Any] = field(default_factory=dict)
 
     @property
     def where(self) -> str:
         """The spec file as named in messages (relative to the current folder when possible)."""
         return _label(self.path)
+
+    @property
+    def scenarios(self) -> tuple[Scenario, ...]:
+        """The structures the design is run on: those listed, else the base scenario alone."""
+        return self.structures or (self.scenario,)
+
+    @property
+    def factors(self) -> tuple[str, ...]:
+        """The columns that tell design points apart: `scenario` for a structure factor, then the axes."""
+        return (*(("scenario",) if self.structures else ()), *(a.name for a in self.parameters))
+
+    @property
+    def shown_parameters(self) -> tuple[str, ...]:
+        """Columns of every table besides the varied parameters: structure differences, `--set` keys.
+
+        The parameters the structures set differently, and every `--set` key, so that a table says
+        what its runs were without its metadata.json.
+        """
+        differ = differing_parameters([s.params for s in self.structures]) if self.structures else []
+        names = [*differ, *(n for n in self.overrides if n not in differ)]
+        return tuple(name for name in names if name not in self.varied)
 
     @property
     def varied(self) -> tuple[str, ...]:
@@ -181,12 +210,14 @@ class Experiment:
         """Points of the design proper (without the tornado's)."""
         d, n = len(self.parameters), self.samples or 0
         if self.design == "grid":
-            return math.prod(len(a.values) for a in self.parameters)
-        if self.design == "sobol":
-            return n * (2 * d + 2 if self.second_order else d + 2)
-        if self.design == "morris":
-            return n * (d + 1)
-        return n  # lhs, or 0 for "none"
+            per_structure = math.prod(len(a.values) for a in self.parameters)
+        elif self.design == "sobol":
+            per_structure = n * (2 * d + 2 if self.second_order else d + 2)
+        elif self.design == "morris":
+            per_structure = n * (d + 1)
+        else:
+            per_structure = n  # lhs, or 0 for "none"
+        return per_structure * len(self.scenarios)
 
     @property
     def tornado_points(self) -> int:
@@ -203,14 +234,33 @@ class Experiment:
         """All runs: points times replications."""
         return self.points * self.replications
 
-    def with_overrides(self, replications: int | None = None, days: int | None = None) -> Experiment:
-        """Copy with `--replications` / `--days` applied (checked like the file's values)."""
+    def with_overrides(
+        self,
+        replications: int | None = None,
+        days: int | None = None,
+        overrides: dict[str, Any] | None = None,
+    ) -> Experiment:
+        """Copy with `--replications` / `--days` / `--set` applied (checked like the file's values).
+
+        `--set` values apply to every structure; a parameter the spec varies is refused, since
+        the design would overwrite it at every point.
+        """
         where = "command line"
         changes: dict[str, Any] = {}
         if replications is not None:
             changes["replications"] = _whole(where, "--replications", replications, 1, MAX_REPLICATIONS)
         if days is not None:
             changes["days"] = _whole(where, "--days", days, 1, None)
+        if overrides:
+            clash = [name for name in overrides if name in self.varied]
+            if clash:
+                raise ParameterError(
+                    f"--set: {clash[0]}: also varied by {self.where}; allowed: a parameter the spec does "
+                    f"not vary (it varies {', '.join(self.varied)})"
+                )
+            changes["scenario"] = self.scenario.with_values(overrides, source="--set")
+            changes["structures"] = tuple(s.with_values(overrides, source="--set") for s in self.structures)
+            changes["overrides"] = {**self.overrides, **overrides}
         return dataclasses.replace(self, **changes)
 
     def settings(self) -> dict[str, Any]:
@@ -232,6 +282,12 @@ class Experiment:
             "design_seed": self.design_seed,
             "period": self.period,
             "kpis": list(self.kpis),
+            **(
+                {"structures": {s.name: _structure_settings(s) for s in self.structures}}
+                if self.structures
+                else {}
+            ),
+            **({"set": dict(self.overrides)} if self.overrides else {}),
         }
 
     def fingerprint(self) -> str:
@@ -241,6 +297,13 @@ class Experiment:
 
 
 # ---------------------------------------------------------------------- loading
+def _structure_settings(scenario: Scenario) -> dict[str, Any]:
+    return {
+        "params": scenario.params.flat(),
+        "interventions": [(i.day, sorted(i.values.items())) for i in scenario.interventions],
+    }
+
+
 def load_experiment(name_or_path: str | Path) -> Experiment:
     """Load and validate an experiment spec.
 
@@ -258,18 +321,25 @@ def load_experiment(name_or_path: str | Path) -> Experiment:
     except ParameterError as err:  # the scenario reader's one-line message, under this module's type
         raise ExperimentError(str(err)) from None
     _check_top_level(where, doc)
-    design = _design(where, doc)
+    scenarios = _scenarios(where, path, doc)
+    design = _design(where, doc, structures=len(scenarios) > 1)
     parameters = _parameters(where, doc, design)
     tornado = _tornado(where, doc)
-    if not parameters and not tornado:
-        raise experiment_error(where, "parameters", "nothing to vary", "a [parameters] or [tornado] table")
+    if not parameters and not tornado and len(scenarios) < 2:
+        raise experiment_error(
+            where,
+            "parameters",
+            "nothing to vary",
+            "a [parameters] or [tornado] table, or a list of scenarios",
+        )
+    _check_structures(where, scenarios, design, tornado)
     seed = _whole(where, "seed", doc.get("seed", DEFAULT_SEED), 0, MAX_SEED - 1)
     varied = [a.name for a in (*parameters, *tornado)]
     return Experiment(
         name=_string(where, "name", doc.get("name", path.stem)),
         description=_string(where, "description", doc.get("description", "")),
         path=path,
-        scenario=_base_scenario(where, path, doc),
+        scenario=scenarios[0],
         design=design,
         parameters=parameters,
         tornado=tornado,
@@ -286,6 +356,7 @@ def load_experiment(name_or_path: str | Path) -> Experiment:
         levels=_levels(where, doc),
         second_order=_boolean(where, "second_order", doc.get("second_order", False)),
         spec=doc,
+        structures=scenarios if len(scenarios) > 1 else (),
     )
 
 
@@ -352,12 +423,15 @@ def _required(where: str, doc: dict[str, Any], key: str) -> Any:
     return doc[key]
 
 
-def _design(where: str, doc: dict[str, Any]) -> str:
-    """The design, required with [parameters]; design-only keys must match it."""
+def _design(where: str, doc: dict[str, Any], structures: bool = False) -> str:
+    """The design, required with [parameters]; design-only keys must match it.
+
+    Structures alone (a list of scenarios, no [parameters]) are a grid of one point per structure.
+    """
     if "design" not in doc:
         if doc.get("parameters"):
             raise experiment_error(where, "design", "missing", ", ".join(DESIGNS))
-        design = "none"
+        design = "grid" if structures and not doc.get("tornado") else "none"
     else:
         design = _choice(where, "design", doc["design"], DESIGNS)
     for key, designs in DESIGN_KEYS.items():
@@ -424,15 +498,58 @@ def _kpis(where: str, doc: dict[str, Any], varied: Sequence[str]) -> tuple[str, 
     return tuple(value)
 
 
-def _base_scenario(where: str, spec_path: Path, doc: dict[str, Any]) -> Scenario:
-    """Load the base scenario: a shipped name, or a path relative to the spec file."""
-    text = _string(where, "scenario", _required(where, doc, "scenario"))
+def _scenarios(where: str, spec_path: Path, doc: dict[str, Any]) -> tuple[Scenario, ...]:
+    """The base scenario, or the structures of a structure factor: `scenario = ["a", "b", ...]`."""
+    value = _required(where, doc, "scenario")
+    if not isinstance(value, list):
+        return (_base_scenario(where, "scenario", spec_path, _string(where, "scenario", value)),)
+    if len(value) < 2:
+        raise experiment_error(
+            where,
+            "scenario",
+            f"got {_toml(value)}",
+            'one scenario name, or a list of two or more: ["a", "b"]',
+        )
+    scenarios = []
+    for i, item in enumerate(value):
+        key = f"scenario[{i}]"
+        scenario = _base_scenario(where, key, spec_path, _string(where, key, item))
+        if scenario.name in [s.name for s in scenarios]:
+            raise experiment_error(where, key, f"{scenario.name!r} listed twice", "each structure once")
+        scenarios.append(scenario)
+    return tuple(scenarios)
+
+
+def _check_structures(
+    where: str, scenarios: Sequence[Scenario], design: str, tornado: Sequence[Axis]
+) -> None:
+    """A structure factor crosses a grid or a Latin hypercube; indices and tornados assume one base."""
+    if len(scenarios) < 2:
+        return
+    if design not in STRUCTURE_DESIGNS:
+        raise experiment_error(
+            where,
+            "scenario",
+            f"a list of structures with design {design!r} (its indices assume one base scenario)",
+            f"one scenario, or design = {' or '.join(STRUCTURE_DESIGNS)} to cross structures",
+        )
+    if tornado:
+        raise experiment_error(
+            where,
+            "tornado",
+            "one-at-a-time runs around a list of structures",
+            "a [tornado] table with one base scenario",
+        )
+
+
+def _base_scenario(where: str, key: str, spec_path: Path, text: str) -> Scenario:
+    """Load a base scenario: a shipped name, or a path relative to the spec file."""
     if text.endswith(".toml") or "/" in text or "\\" in text:
         path = Path(text) if Path(text).is_absolute() else spec_path.parent / text
         if not path.is_file():
             raise experiment_error(
                 where,
-                "scenario",
+                key,
                 f"file not found: {text}",
                 "a shipped scenario or a .toml path relative to this file",
             )
@@ -440,7 +557,7 @@ def _base_scenario(where: str, spec_path: Path, doc: dict[str, Any]) -> Scenario
     shipped = sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
     if text not in shipped:
         raise experiment_error(
-            where, "scenario", f"unknown scenario {text!r}{suggest(text, shipped)}", ", ".join(shipped)
+            where, key, f"unknown scenario {text!r}{suggest(text, shipped)}", ", ".join(shipped)
         )
     return load_scenario(text)
 
@@ -578,7 +695,7 @@ def _choice(where: str, key: str, value: Any, choices: Sequence[str]) -> str:
 
 def intervention_note(experiment: Experiment) -> str | None:
     """A note when the base scenario's interventions also set a varied parameter later in a run."""
-    later = {name for item in experiment.scenario.interventions for name in item.values}
+    later = {name for s in experiment.scenarios for item in s.interventions for name in item.values}
     clash = [n for n in experiment.varied if n in later]
     if not clash:
         return None

@@ -122,8 +122,10 @@ def write_figures(comparison: Comparison, plot_dir: Path) -> list[Path]:
 
 
 def summary_table(comparison: Comparison) -> pd.DataFrame:
-    """summary.csv: every run's labels, the parameters whose start values differ between the arms
-    (named as scenario keys), an `interventions` column when an arm has any, then the KPIs.
+    """summary.csv: every run's labels, what tells the arms apart, then the KPIs.
+
+    What tells them apart: the parameters whose start values differ between the arms (named as
+    scenario keys), and an `interventions` column when an arm has any.
     """
     scenarios = comparison.scenarios
     names = differing_parameters([s.params for s in scenarios])
@@ -143,9 +145,7 @@ def interventions_text(scenario: Scenario) -> str:
     return "; ".join(parts)
 
 
-def write_comparison(
-    comparison: Comparison, folder: Path, argv: Sequence[str], *, csv: bool = False
-) -> Path:
+def write_comparison(comparison: Comparison, folder: Path, argv: Sequence[str], *, csv: bool = False) -> Path:
     """Write the tables, metadata, plots and both reports of a comparison into `folder`.
 
     Args:
