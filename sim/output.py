@@ -183,6 +183,24 @@ def write_table_csv(path: Path, table: pd.DataFrame) -> Path:
     return atomic_write(path, lambda tmp: integer_counts(table).to_csv(tmp, index=False))
 
 
+def parquet_to_csv(source: Path, dest: Path, batch_rows: int = 200_000) -> None:
+    """Copy a Parquet table to CSV a batch at a time (bounded memory), counts as integers.
+
+    Nothing is written when `source` is missing (no run finished).
+    """
+    import pyarrow.parquet as pq
+
+    if not source.exists():
+        return
+
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8", newline="") as handle:
+            for i, batch in enumerate(pq.ParquetFile(source).iter_batches(batch_size=batch_rows)):
+                integer_counts(batch.to_pandas()).to_csv(handle, index=False, header=i == 0)
+
+    atomic_write(dest, write)
+
+
 def overrides_label(overrides: dict[str, Any]) -> str:
     """A results folder's name part for `--set` overrides: readable, then a digest of all of them.
 

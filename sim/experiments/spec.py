@@ -17,7 +17,6 @@ import dataclasses
 import hashlib
 import json
 import math
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,41 +24,36 @@ from typing import Any
 
 import numpy as np
 
-from sim.model.params import GROUPS, ParameterError, parameter_fields, suggest
+from sim.experiments.spec_checks import (
+    TOP_LEVEL_KEYS,
+    Axis,
+    ExperimentError,
+    boolean,
+    choice,
+    experiment_error,
+    parameter_axes,
+    string,
+    tornado_axes,
+    whole,
+)
+from sim.model.params import ParameterError, parameter_fields, suggest
 from sim.model.scenario import (
     PROJECT_ROOT,
     SCENARIO_DIR,
     Scenario,
-    _allowed,
     _label,
     _read_toml,
     _toml,
-    _value_problem,
     differing_parameters,
     load_scenario,
 )
+
+__all__ = ["Axis", "Experiment", "ExperimentError", "experiment_error", "load_experiment"]
 
 EXPERIMENT_DIR = PROJECT_ROOT / "experiments"
 DESIGNS: tuple[str, ...] = ("grid", "lhs", "sobol", "morris")
 SAMPLED_DESIGNS: tuple[str, ...] = ("lhs", "sobol", "morris")
 PERIODS: tuple[str, ...] = ("day", "week", "month", "quarter", "none")
-TOP_LEVEL_KEYS: tuple[str, ...] = (
-    "name",
-    "description",
-    "scenario",
-    "design",
-    "samples",
-    "levels",
-    "second_order",
-    "replications",
-    "days",
-    "seed",
-    "design_seed",
-    "period",
-    "kpis",
-    "parameters",
-    "tornado",
-)
 DESIGN_KEYS: dict[str, tuple[str, ...]] = {  # keys that only some designs accept
     "samples": SAMPLED_DESIGNS,
     "levels": ("morris",),
@@ -77,52 +71,7 @@ DESIGN_SEED_STREAM = 1  # SeedSequence([root, stream]): the design sample's seed
 ANALYSIS_SEED_STREAM = 2  # ... and the bootstrap seed of the sensitivity indices
 
 
-class ExperimentError(ParameterError):
-    """An experiment spec that cannot be used; one line: file, key, problem, what is allowed."""
-
-
-def experiment_error(where: str, key: str | None, problem: str, allowed: str) -> ExperimentError:
-    """Build the one-line `<file>: <key>: <problem>; allowed: <allowed>` message users see."""
-    location = f"{where}: {key}" if key else where
-    return ExperimentError(f"{location}: {problem}; allowed: {allowed}")
-
-
 # ---------------------------------------------------------------------- data
-@dataclass(frozen=True)
-class Axis:
-    """One varied parameter: grid values, a numeric range, or choices a design picks from.
-
-    Attributes:
-        name: Parameter name (its dataclass field, scenario key and output column).
-        kind: "values" (a grid's list), "range" ([low, high] of a number) or "choices"
-            (the categorical or true/false values a sampled design picks from).
-        values: The grid values, (low, high), or the choices, typed as the parameter.
-    """
-
-    name: str
-    kind: str
-    values: tuple[Any, ...]
-
-    def value_at(self, u: float) -> Any:
-        """The parameter value at unit coordinate `u` in [0, 1] of a sampled design.
-
-        Integers split [low, high] into equal bins, one per whole number, and so do choices, so
-        every value is equally likely under a uniform design.
-        """
-        if self.kind == "choices":
-            return self.values[min(int(u * len(self.values)), len(self.values) - 1)]
-        low, high = self.values
-        if isinstance(low, int):
-            return int(min(low + math.floor(u * (high - low + 1)), high))
-        return float(low + u * (high - low))
-
-    def describe(self) -> Any:
-        """JSON-ready form for metadata: a list of values or {low, high}."""
-        if self.kind == "range":
-            return {"low": self.values[0], "high": self.values[1]}
-        return list(self.values)
-
-
 @dataclass(frozen=True)
 class Experiment:
     """A validated experiment spec, with command-line overrides applied.
@@ -248,9 +197,9 @@ class Experiment:
         where = "command line"
         changes: dict[str, Any] = {}
         if replications is not None:
-            changes["replications"] = _whole(where, "--replications", replications, 1, MAX_REPLICATIONS)
+            changes["replications"] = whole(where, "--replications", replications, 1, MAX_REPLICATIONS)
         if days is not None:
-            changes["days"] = _whole(where, "--days", days, 1, None)
+            changes["days"] = whole(where, "--days", days, 1, None)
         if overrides:
             clash = [name for name in overrides if name in self.varied]
             if clash:
@@ -323,8 +272,8 @@ def load_experiment(name_or_path: str | Path) -> Experiment:
     _check_top_level(where, doc)
     scenarios = _scenarios(where, path, doc)
     design = _design(where, doc, structures=len(scenarios) > 1)
-    parameters = _parameters(where, doc, design)
-    tornado = _tornado(where, doc)
+    parameters = parameter_axes(where, doc, design)
+    tornado = tornado_axes(where, doc)
     if not parameters and not tornado and len(scenarios) < 2:
         raise experiment_error(
             where,
@@ -333,28 +282,26 @@ def load_experiment(name_or_path: str | Path) -> Experiment:
             "a [parameters] or [tornado] table, or a list of scenarios",
         )
     _check_structures(where, scenarios, design, tornado)
-    seed = _whole(where, "seed", doc.get("seed", DEFAULT_SEED), 0, MAX_SEED - 1)
+    seed = whole(where, "seed", doc.get("seed", DEFAULT_SEED), 0, MAX_SEED - 1)
     varied = [a.name for a in (*parameters, *tornado)]
     return Experiment(
-        name=_string(where, "name", doc.get("name", path.stem)),
-        description=_string(where, "description", doc.get("description", "")),
+        name=string(where, "name", doc.get("name", path.stem)),
+        description=string(where, "description", doc.get("description", "")),
         path=path,
         scenario=scenarios[0],
         design=design,
         parameters=parameters,
         tornado=tornado,
-        replications=_whole(
-            where, "replications", _required(where, doc, "replications"), 1, MAX_REPLICATIONS
-        ),
-        days=_whole(where, "days", doc.get("days", DEFAULT_DAYS), 1, None),
+        replications=whole(where, "replications", _required(where, doc, "replications"), 1, MAX_REPLICATIONS),
+        days=whole(where, "days", doc.get("days", DEFAULT_DAYS), 1, None),
         seed=seed,
         design_seed=_design_seed(where, doc, seed),
         analysis_seed=derived_seed(seed, ANALYSIS_SEED_STREAM),
-        period=_choice(where, "period", doc.get("period", DEFAULT_PERIOD), PERIODS),
+        period=choice(where, "period", doc.get("period", DEFAULT_PERIOD), PERIODS),
         kpis=_kpis(where, doc, varied),
         samples=_samples(where, doc, design, len(parameters)),
         levels=_levels(where, doc),
-        second_order=_boolean(where, "second_order", doc.get("second_order", False)),
+        second_order=boolean(where, "second_order", doc.get("second_order", False)),
         spec=doc,
         structures=scenarios if len(scenarios) > 1 else (),
     )
@@ -433,7 +380,7 @@ def _design(where: str, doc: dict[str, Any], structures: bool = False) -> str:
             raise experiment_error(where, "design", "missing", ", ".join(DESIGNS))
         design = "grid" if structures and not doc.get("tornado") else "none"
     else:
-        design = _choice(where, "design", doc["design"], DESIGNS)
+        design = choice(where, "design", doc["design"], DESIGNS)
     for key, designs in DESIGN_KEYS.items():
         if key in doc and design not in designs:
             raise experiment_error(
@@ -446,7 +393,7 @@ def _samples(where: str, doc: dict[str, Any], design: str, dimensions: int) -> i
     """The `samples` key: lhs points, Sobol' base size (a power of two) or Morris trajectories."""
     if design not in SAMPLED_DESIGNS:
         return None
-    n = _whole(where, "samples", _required(where, doc, "samples"), 2, MAX_SAMPLES)
+    n = whole(where, "samples", _required(where, doc, "samples"), 2, MAX_SAMPLES)
     if design == "sobol" and n & (n - 1):
         below, above = 2 ** int(math.log2(n)), 2 ** math.ceil(math.log2(n))
         raise experiment_error(
@@ -463,7 +410,7 @@ def _samples(where: str, doc: dict[str, Any], design: str, dimensions: int) -> i
 
 
 def _levels(where: str, doc: dict[str, Any]) -> int:
-    levels = _whole(where, "levels", doc.get("levels", DEFAULT_MORRIS_LEVELS), 2, 20)
+    levels = whole(where, "levels", doc.get("levels", DEFAULT_MORRIS_LEVELS), 2, 20)
     if levels % 2:
         raise experiment_error(
             where, "levels", f"{levels} is odd (Morris steps need an even number of levels)", "2, 4, 6, ..."
@@ -473,7 +420,7 @@ def _levels(where: str, doc: dict[str, Any]) -> int:
 
 def _design_seed(where: str, doc: dict[str, Any], seed: int) -> int:
     if "design_seed" in doc:
-        return _whole(where, "design_seed", doc["design_seed"], 0, 2**32 - 1)
+        return whole(where, "design_seed", doc["design_seed"], 0, 2**32 - 1)
     return derived_seed(seed, DESIGN_SEED_STREAM)
 
 
@@ -502,7 +449,7 @@ def _scenarios(where: str, spec_path: Path, doc: dict[str, Any]) -> tuple[Scenar
     """The base scenario, or the structures of a structure factor: `scenario = ["a", "b", ...]`."""
     value = _required(where, doc, "scenario")
     if not isinstance(value, list):
-        return (_base_scenario(where, "scenario", spec_path, _string(where, "scenario", value)),)
+        return (_base_scenario(where, "scenario", spec_path, string(where, "scenario", value)),)
     if len(value) < 2:
         raise experiment_error(
             where,
@@ -513,7 +460,7 @@ def _scenarios(where: str, spec_path: Path, doc: dict[str, Any]) -> tuple[Scenar
     scenarios = []
     for i, item in enumerate(value):
         key = f"scenario[{i}]"
-        scenario = _base_scenario(where, key, spec_path, _string(where, key, item))
+        scenario = _base_scenario(where, key, spec_path, string(where, key, item))
         if scenario.name in [s.name for s in scenarios]:
             raise experiment_error(where, key, f"{scenario.name!r} listed twice", "each structure once")
         scenarios.append(scenario)
@@ -560,137 +507,6 @@ def _base_scenario(where: str, key: str, spec_path: Path, text: str) -> Scenario
             where, key, f"unknown scenario {text!r}{suggest(text, shipped)}", ", ".join(shipped)
         )
     return load_scenario(text)
-
-
-# ---------------------------------------------------------------------- parameters
-def _parameters(where: str, doc: dict[str, Any], design: str) -> tuple[Axis, ...]:
-    """[parameters]: value lists for a grid, ranges (or choices) for a sampled design."""
-    axes = []
-    for name, value in doc.get("parameters", {}).items():
-        key = f"parameters.{name}"
-        f = _field(where, key, name)
-        if design == "grid":
-            axes.append(_grid_axis(where, key, name, value, f))
-        else:
-            axes.append(_sampled_axis(where, key, name, value, f))
-    return tuple(axes)
-
-
-def _tornado(where: str, doc: dict[str, Any]) -> tuple[Axis, ...]:
-    """[tornado]: two values per parameter, each run with everything else at the base scenario."""
-    axes = []
-    for name, value in doc.get("tornado", {}).items():
-        key = f"tornado.{name}"
-        f = _field(where, key, name)
-        values = _value_list(where, key, name, value, f)
-        if len(values) != 2:
-            raise experiment_error(
-                where,
-                key,
-                f"got {len(values)} values",
-                "exactly two values [low, high] to vary one at a time",
-            )
-        if _is_number(f) and not values[0] < values[1]:
-            raise experiment_error(
-                where, key, f"low {values[0]!r} is not below high {values[1]!r}", "[low, high]"
-            )
-        axes.append(Axis(name, "values", values))
-    return tuple(axes)
-
-
-def _field(where: str, key: str, name: str) -> dataclasses.Field:
-    """The dataclass field of a parameter name, or an error with the closest names."""
-    fields = parameter_fields()
-    if name in TOP_LEVEL_KEYS:
-        table = key.split(".")[0]
-        raise experiment_error(
-            where,
-            key,
-            f"a top-level key inside [{table}]",
-            f"move {name} above the first [table] of the file",
-        )
-    if name not in fields:
-        raise experiment_error(
-            where,
-            key,
-            f"unknown parameter{suggest(name, fields)}",
-            "a parameter of [market], [levers] or [mechanisms] (all listed in docs/ODD.md)",
-        )
-    return fields[name][1]
-
-
-def _grid_axis(where: str, key: str, name: str, value: Any, f: dataclasses.Field) -> Axis:
-    return Axis(name, "values", _value_list(where, key, name, value, f))
-
-
-def _sampled_axis(where: str, key: str, name: str, value: Any, f: dataclasses.Field) -> Axis:
-    """A numeric [low, high] range, or the choices of a categorical or true/false parameter."""
-    values = _value_list(where, key, name, value, f)
-    if not _is_number(f):
-        if len(values) < 2:
-            raise experiment_error(where, key, "only one choice", "two or more choices to sample from")
-        return Axis(name, "choices", values)
-    if len(values) != 2 or not values[0] < values[1]:
-        got = f"got {_toml(list(values))}" if len(values) != 2 else f"low {values[0]!r} is not below high"
-        raise experiment_error(where, key, got, f"a range [low, high] with low < high, within {_allowed(f)}")
-    return Axis(name, "range", values)
-
-
-def _value_list(where: str, key: str, name: str, value: Any, f: dataclasses.Field) -> tuple[Any, ...]:
-    """A non-empty list of distinct, valid values of one parameter, typed as the parameter."""
-    if not isinstance(value, list) or not value:
-        raise experiment_error(
-            where, key, f"got {_toml(value)}", f"a non-empty list of values: {_allowed(f)}"
-        )
-    values = tuple(_parameter_value(where, f"{key}[{i}]", name, v, f) for i, v in enumerate(value))
-    for i, v in enumerate(values):
-        if values.index(v) != i:
-            raise experiment_error(where, f"{key}[{i}]", f"{_toml(value[i])} listed twice", "each value once")
-    return values
-
-
-def _parameter_value(where: str, key: str, name: str, value: Any, f: dataclasses.Field) -> Any:
-    """Check a value against the parameter's type and range (as scenario files are checked)."""
-    group = parameter_fields()[name][0]
-    try:
-        GROUPS[group](**{name: value})
-    except ParameterError:
-        raise experiment_error(where, key, _value_problem(value, f), _allowed(f)) from None
-    kind = type(f.default)
-    return kind(value) if kind in (int, float) else value
-
-
-def _is_number(f: dataclasses.Field) -> bool:
-    return type(f.default) in (int, float)
-
-
-# ---------------------------------------------------------------------- scalar values
-def _whole(where: str, key: str, value: Any, low: int, high: int | None) -> int:
-    """A whole number in [low, high] (no upper bound when high is None)."""
-    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
-    if not ok or value < low or (high is not None and value > high):
-        allowed = f"a whole number from {low} to {high}" if high is not None else f"a whole number >= {low}"
-        raise experiment_error(where, key, f"got {_toml(value)}", allowed)
-    return int(value)
-
-
-def _string(where: str, key: str, value: Any) -> str:
-    if not isinstance(value, str):
-        raise experiment_error(where, key, f"must be a string, got {_toml(value)}", 'a quoted string "..."')
-    return value
-
-
-def _boolean(where: str, key: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise experiment_error(where, key, f"wrong type: got {_toml(value)}", "true or false")
-    return value
-
-
-def _choice(where: str, key: str, value: Any, choices: Sequence[str]) -> str:
-    if not isinstance(value, str) or value not in choices:
-        hint = suggest(value, choices) if isinstance(value, str) else ""
-        raise experiment_error(where, key, f"got {_toml(value)}{hint}", ", ".join(choices))
-    return value
 
 
 def intervention_note(experiment: Experiment) -> str | None:

@@ -69,10 +69,10 @@ from sim.output import (
     atomic_write_json,
     environment_metadata,
     folder_lock,
-    integer_counts,
     jsonable,
     overrides_label,
     package_versions,
+    parquet_to_csv,
     results_dir,
     scenario_metadata,
     utc_now,
@@ -424,24 +424,6 @@ def assemble(
     if csv:
         parquet_to_csv(folder / SERIES_FILE, folder / SERIES_CSV, budget)
     return summary
-
-
-def parquet_to_csv(source: Path, dest: Path, budget: int = ROW_BUDGET) -> None:
-    """Copy a table of the folder to CSV a batch at a time (bounded memory), counts as integers.
-
-    Nothing is written when `source` is missing (no run finished).
-    """
-    import pyarrow.parquet as pq
-
-    if not source.exists():
-        return
-
-    def write(tmp: Path) -> None:
-        with tmp.open("w", encoding="utf-8", newline="") as handle:
-            for i, batch in enumerate(pq.ParquetFile(source).iter_batches(batch_size=budget)):
-                integer_counts(batch.to_pandas()).to_csv(handle, index=False, header=i == 0)
-
-    atomic_write(dest, write)
 
 
 @dataclass(frozen=True)
