@@ -165,7 +165,9 @@ def write_comparison(comparison: Comparison, folder: Path, argv: Sequence[str], 
     if csv:
         write_table_csv(folder / "timeseries.csv", c.timeseries)
     atomic_write(folder / "comparison.csv", lambda tmp: c.comparison.to_csv(tmp, index=False))
-    atomic_write_json(folder / "metadata.json", comparison_metadata(c, argv))
+    metadata = comparison_metadata(c, argv)
+    metadata["files"] += ["timeseries.csv"] if csv else []
+    atomic_write_json(folder / "metadata.json", metadata)
     write_figures(c, folder / PLOT_DIR)
     atomic_write_text(folder / "report.md", report_markdown(c))
     atomic_write_text(folder / "report.html", report_html(c, folder))
