@@ -29,6 +29,7 @@ from sim.cli.common import (
     EXIT_FAILURE,
     EXIT_OK,
     PROG,
+    add_csv_option,
     add_days_option,
     add_out_option,
     add_output_options,
@@ -92,6 +93,7 @@ def register_compare(subparsers: Any) -> None:
         help="add replications until every revenue difference's 95%% CI half-width is under PCT %% "
         "of the difference (at most 200 replications)",
     )
+    add_csv_option(p)
     add_output_options(p)
     p.set_defaults(handler=handle_compare)
 
@@ -174,7 +176,7 @@ def handle_compare(args: argparse.Namespace) -> int:
             until_ci=args.until_ci,
             progress=not (args.json or args.quiet),
         )
-        write_comparison(result, folder, command_line(args))
+        write_comparison(result, folder, command_line(args), csv=args.csv)
     if args.json:
         print(json.dumps(json_report(result), allow_nan=False))
     elif args.quiet:
