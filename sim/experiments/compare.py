@@ -37,7 +37,7 @@ from sim.experiments.runner import (
 )
 from sim.model.metrics import FUNNEL_COLUMNS, KPI_COLUMNS
 from sim.model.params import ParameterError
-from sim.model.scenario import Scenario, load_scenario, on_base
+from sim.model.scenario import Scenario, left_out_on_base, load_scenario, on_base
 
 # Every output column of DESIGN.md section 3, then both funnels' stages and conversion rates, then
 # revenue by kind and the customer base (mechanism 16).
@@ -72,6 +72,7 @@ class Comparison:
     failed: list[str] = field(default_factory=list)  # run ids whose traceback is in failures/
     warning: str | None = None
     base: Scenario | None = None  # the company every structure was applied to (None: as given)
+    left_out: dict[str, dict[str, tuple[Any, Any]]] = field(default_factory=dict)  # per arm, on_base
     overrides: dict[str, Any] = field(default_factory=dict)  # set for every arm (--set)
     worlds: pd.DataFrame | None = None  # one row per replication's world; None: one fixed world
     uncertainties: list[plausible.Uncertainty] = field(default_factory=list)  # what the worlds draw
@@ -147,7 +148,12 @@ def compare(
         if own:
             executor.shutdown()
     result = _assemble(resolved, store, seed, n, days, period, folder, list(kpis), failed, draws)
-    result.base = _as_scenario(base) if base is not None else None
+    if base is not None:
+        result.base = _as_scenario(base)
+        result.left_out = {
+            arm.name: left_out_on_base(_as_scenario(s), result.base)
+            for arm, s in zip(resolved, scenarios, strict=True)
+        }
     result.overrides = dict(overrides or {})
     result.uncertainties = list(space or [])
     result.world_blocks = blocks if space is not None else []
