@@ -153,6 +153,9 @@ def with_prob_better(comparison: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFra
     wide = {s: g.set_index("replication").sort_index() for s, g in runs.groupby("scenario")}
     values = []
     for _, row in comparison.iterrows():
+        if row["baseline"] not in wide or row["scenario"] not in wide:  # every run of one side failed
+            values.append(math.nan)
+            continue
         base, other = wide[row["baseline"]], wide[row["scenario"]]
         common = base.index.intersection(other.index)
         a = base.loc[common, row["kpi"]].to_numpy(dtype=float)
@@ -166,6 +169,8 @@ def with_prob_better(comparison: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFra
 def paired_uplifts(runs: pd.DataFrame, baseline: str, scenario: str, kpi: str = "revenue") -> pd.Series:
     """Per replication (index), B's KPI over A's minus 1: how much better the arm did in that world."""
     wide = runs.pivot_table(index="replication", columns="scenario", values=kpi)
+    if baseline not in wide or scenario not in wide:  # every run of one side failed
+        return pd.Series(dtype=float)
     return (wide[scenario] / wide[baseline] - 1).dropna()
 
 
