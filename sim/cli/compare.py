@@ -145,14 +145,10 @@ def resolve_scenarios(
     `overrides` (--set) are set in every arm after that.
     """
     from sim.api import resolve_scenario
-    from sim.model.scenario import on_base
+    from sim.model.scenario import as_arms
 
-    scenarios = [resolve_scenario(name) for name in names]
-    if on is not None:
-        base = resolve_scenario(on)
-        scenarios = [on_base(s, base) for s in scenarios]
-    if overrides:
-        scenarios = [s.with_values(overrides, source="--set") for s in scenarios]
+    base = resolve_scenario(on) if on is not None else None
+    scenarios = as_arms([resolve_scenario(name) for name in names], base, overrides)
     seen = [s.name for s in scenarios]
     twice = sorted({n for n in seen if seen.count(n) > 1})
     if twice:

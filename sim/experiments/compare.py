@@ -37,7 +37,7 @@ from sim.experiments.runner import (
 )
 from sim.model.metrics import FUNNEL_COLUMNS, KPI_COLUMNS
 from sim.model.params import ParameterError
-from sim.model.scenario import Scenario, left_out_on_base, load_scenario, on_base
+from sim.model.scenario import Scenario, as_arms, left_out_on_base, load_scenario
 
 # Every output column of DESIGN.md section 3, then both funnels' stages and conversion rates, then
 # revenue by kind and the customer base (mechanism 16).
@@ -172,12 +172,8 @@ def arms(
     """
     if len(scenarios) < 2:
         raise ParameterError("compare needs at least two scenarios")
-    resolved = [_as_scenario(s) for s in scenarios]
-    if base is not None:
-        company = _as_scenario(base)
-        resolved = [on_base(s, company) for s in resolved]
-    if overrides:
-        resolved = [s.with_values(overrides, source="--set") for s in resolved]
+    company = _as_scenario(base) if base is not None else None
+    resolved = as_arms([_as_scenario(s) for s in scenarios], company, overrides)
     names = [s.name for s in resolved]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

@@ -198,6 +198,18 @@ def on_base(structure: Scenario, base: Scenario) -> Scenario:
     return dataclasses.replace(structure, params=params, interventions=ordered, given=base.given | own.keys())
 
 
+def as_arms(
+    scenarios: list[Scenario], base: Scenario | None = None, overrides: dict[str, Any] | None = None
+) -> list[Scenario]:
+    """The arms of a comparison: each scenario applied to `base` if given, then `overrides` (--set).
+
+    Raises:
+        ScenarioError: An override that is not allowed (the message names `--set` and the key).
+    """
+    arms = [on_base(s, base) for s in scenarios] if base is not None else list(scenarios)
+    return [s.with_values(overrides, source="--set") for s in arms] if overrides else arms
+
+
 def left_out_on_base(structure: Scenario, base: Scenario) -> dict[str, tuple[Any, Any]]:
     """What `on_base` does not take from a structure: `name: (structure's value, base's value)`.
 
