@@ -131,28 +131,39 @@ def compare(
     store = ResultStore(folder)
     own = executor is None
     executor = executor or default_executor(workers)
-    blocks = [replications]
     try:
-        n = replications
-        draws = _draws(space, seed, blocks)
-        failed = _run(resolved, n, seed, days, period, store, executor, progress, draws)
-        while until_ci is not None and n < max_replications:
-            needed = _replications_for_ci(store.summaries(), resolved, until_ci, n)
-            if needed <= n:
-                break
-            blocks.append(min(max_replications, needed) - n)
-            n += blocks[-1]
-            draws = _draws(space, seed, blocks)
-            failed = _run(resolved, n, seed, days, period, store, executor, progress, draws)
+        setup = (resolved, replications, seed, days, period, store, executor, progress)
+        n, failed, draws, blocks = _run_all(*setup, space, until_ci, max_replications)
     finally:
         if own:
             executor.shutdown()
     result = _assemble(resolved, store, seed, n, days, period, folder, list(kpis), failed, draws)
+    return _with_setup(result, scenarios, base, overrides, space, blocks)
+
+
+def _run_all(resolved, n, seed, days, period, store, executor, progress, space, until_ci, cap):
+    """Run `n` replications, then (with `until_ci`) more in further world blocks, until the CI is narrow."""
+    blocks = [n]
+    draws = _draws(space, seed, blocks)
+    failed = _run(resolved, n, seed, days, period, store, executor, progress, draws)
+    while until_ci is not None and n < cap:
+        needed = _replications_for_ci(store.summaries(), resolved, until_ci, n)
+        if needed <= n:
+            break
+        blocks.append(min(cap, needed) - n)
+        n += blocks[-1]
+        draws = _draws(space, seed, blocks)
+        failed = _run(resolved, n, seed, days, period, store, executor, progress, draws)
+    return n, failed, draws, blocks
+
+
+def _with_setup(result, scenarios, base, overrides, space, blocks) -> Comparison:
+    """Record what the arms share and what the worlds draw, for the report and metadata."""
     if base is not None:
         result.base = _as_scenario(base)
         result.left_out = {
             arm.name: left_out_on_base(_as_scenario(s), result.base)
-            for arm, s in zip(resolved, scenarios, strict=True)
+            for arm, s in zip(result.scenarios, scenarios, strict=True)
         }
     result.overrides = dict(overrides or {})
     result.uncertainties = list(space or [])
