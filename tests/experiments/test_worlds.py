@@ -249,3 +249,21 @@ def test_discovery_when_the_arm_always_wins_explains_the_weaker_half():
     uplifts = pd.Series(0.5 + draws["b"], index=draws.index)
     found = discover(draws, uplifts, "base", "arm")
     assert found.case == "weaker half" and found.rules[0].name == "b"
+
+
+def test_cli_draws_plausible_worlds_by_default(compare_main, tmp_path, capsys):
+    out = tmp_path / "out"
+    code = compare_main(
+        "segregated", "integrated", "-n", 3, "--days", 10, "--workers", 1, "--seed", 2, "--out", out
+    )
+    text = capsys.readouterr().out
+    assert code == 0
+    (folder,) = out.iterdir()
+    meta = json.loads((folder / "metadata.json").read_text())
+    assert meta["worlds"]["drawn"] and meta["worlds"]["blocks"] == [3] and len(meta["worlds"]["draws"]) == 3
+    summary = pd.read_csv(folder / "summary.csv")
+    assert list(summary["world"]) == [0, 0, 1, 1, 2, 2] and "cost_per_inquiry" in summary
+    table = pd.read_csv(folder / "comparison.csv")
+    assert table["prob_better"].between(0, 1).all()
+    assert "plausible worlds" in text and "better in" in text
+    assert "Plausible worlds" in (folder / "report.md").read_text()
