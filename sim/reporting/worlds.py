@@ -55,8 +55,8 @@ def held_lines(c: Comparison) -> list[str]:
     first = c.scenarios[0]
     if c.base is not None:
         lines.append(
-            f"**Held fixed**: every structure is applied to **{c.base.name}** (`--on`): its market, its "
-            f"team sizes ({_teams(first.params)}) and its mechanism switches are those of every arm."
+            f"**Held fixed**: every structure is applied to **{c.base.name}** (`--on`): every arm has its "
+            f"market, its mechanism switches and the same team sizes ({_teams(first.params)})."
         )
         for s in c.scenarios:
             left = c.left_out.get(s.name)

@@ -262,7 +262,7 @@ def test_cli_draws_plausible_worlds_by_default(compare_main, tmp_path, capsys):
     meta = json.loads((folder / "metadata.json").read_text())
     assert meta["worlds"]["drawn"] and meta["worlds"]["blocks"] == [3] and len(meta["worlds"]["draws"]) == 3
     summary = pd.read_csv(folder / "summary.csv")
-    assert list(summary["world"]) == [0, 0, 1, 1, 2, 2] and "cost_per_inquiry" in summary
+    assert sorted(summary["world"]) == [0, 0, 1, 1, 2, 2] and "cost_per_inquiry" in summary
     table = pd.read_csv(folder / "comparison.csv")
     assert table["prob_better"].between(0, 1).all()
     assert "plausible worlds" in text and "better in" in text
