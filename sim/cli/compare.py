@@ -9,6 +9,11 @@ Examples::
     python run.py compare segregated integrated -n 20
     python run.py compare segregated integrate_at_month_6 -n 20   # when does integrating pay back?
     python run.py compare defined aligned integrated --until-ci 5 --json
+    python run.py compare CLIENT.toml integrated --on CLIENT.toml      # structures on one company
+
+Each replication draws a plausible world of the uncertain assumptions (the same in every arm);
+`--fixed-world` keeps one fixed world instead. `--on BASE` applies every scenario's levers to
+BASE's market and team sizes; `--set KEY=VALUE` sets a value in every arm.
 
 As every command: `register_compare` adds the sub-parser, `handle_compare` checks all input before
 any work (bad input raises ParameterError: one `error:` line and exit code 2 from
@@ -18,6 +23,7 @@ any work (bad input raises ParameterError: one `error:` line and exit code 2 fro
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import re
@@ -41,6 +47,7 @@ from sim.cli.common import (
     command_line,
     fail,
     new_results_folder,
+    parse_set,
     removed_if_unused,
     run_handler,
     warn_late_interventions,
@@ -56,13 +63,14 @@ if TYPE_CHECKING:
 # the effect the surveys size (docs/VALIDATION.md, pattern 3); integrated's own steady state,
 # years after its change, is a different question (`compare segregated integrated`).
 HEADLINE_SCENARIOS: tuple[str, ...] = ("segregated", "integrate_on_day_0")
-HEADLINE_REPLICATIONS = 20  # 40 runs of 500 days: ~10 s on 2 cores, CI of the revenue gain about +-3%
+HEADLINE_REPLICATIONS = 20  # 40 runs of 500 days in 20 plausible worlds: ~30-60 s on 2 shared cores
 HEADLINE_DAYS = 500  # two working years: long enough for trust and knowledge to settle
 HEADLINE_SEED = 1  # fixed, so `python run.py` gives the same numbers on every machine
 DEFAULT_REPLICATIONS = 20
 DEFAULT_DAYS = 500
 MAX_REPLICATIONS = 500  # as experiments.compare.MAX_REPLICATIONS (here so bad input answers fast; tested)
 MAX_FOLDER_NAMES = 3  # scenario names in a default folder name before it says "N-scenarios"
+MAX_ON_LABEL = 150  # characters of names and base in a folder name before the base is left out of it
 
 
 # ---------------------------------------------------------------------- parser
@@ -94,6 +102,24 @@ def register_compare(subparsers: Any) -> None:
         "of the difference (at most 200 replications)",
     )
     add_csv_option(p)
+    p.add_argument(
+        "--on",
+        metavar="BASE",
+        help="apply each scenario's levers (and interventions) to BASE, a scenario name or .toml file such "
+        "as a calibrated.toml: every arm keeps BASE's market, team sizes and switches",
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="set a parameter in every arm, e.g. --set n_reps=12 (repeatable); never drawn",
+    )
+    p.add_argument(
+        "--fixed-world",
+        action="store_true",
+        help="run every replication in one fixed world (the scenarios' values) instead of drawing a "
+        "plausible world of the uncertain assumptions per replication",
+    )
     add_output_options(p)
     p.set_defaults(handler=handle_compare)
 
@@ -116,11 +142,19 @@ def check_compare_args(args: argparse.Namespace) -> None:
     check_options(args, "out")
 
 
-def resolve_scenarios(names: Sequence[str]) -> list[Scenario]:
-    """Load every scenario (ScenarioError names the file and key) and reject duplicate names."""
-    from sim.api import resolve_scenario
+def resolve_scenarios(
+    names: Sequence[str], on: str | None = None, overrides: dict[str, Any] | None = None
+) -> list[Scenario]:
+    """The arms as they run (ScenarioError names the file or --set and the key); no name twice.
 
-    scenarios = [resolve_scenario(name) for name in names]
+    With `on`, each scenario's levers are applied to that base (`sim.model.scenario.on_base`);
+    `overrides` (--set) are set in every arm after that.
+    """
+    from sim.api import resolve_scenario
+    from sim.model.scenario import as_arms
+
+    base = resolve_scenario(on) if on is not None else None
+    scenarios = as_arms([resolve_scenario(name) for name in names], base, overrides)
     seen = [s.name for s in scenarios]
     twice = sorted({n for n in seen if seen.count(n) > 1})
     if twice:
@@ -140,11 +174,13 @@ def check_work(args: argparse.Namespace, scenarios: Sequence[Scenario]) -> None:
         limits.check_estimate(limits.estimate(sets, args.days, runs, workers), f"scenario {scenario.name}")
 
 
-def default_compare_dir(names: Sequence[str], seed: int, base: Path) -> Path:
-    """Create `<base>/compare-<a>-vs-<b>-<UTC yyyymmdd-HHMMSS>-seed<N>` (-2, -3... if taken)."""
+def default_compare_dir(names: Sequence[str], seed: int, base: Path, on: str | None = None) -> Path:
+    """Create `<base>/compare-<a>-vs-<b>[-on-<base>]-<UTC yyyymmdd-HHMMSS>-seed<N>` (-2, -3... if taken)."""
     from sim.output import results_dir
 
     label = "-vs-".join(names) if len(names) <= MAX_FOLDER_NAMES else f"{len(names)}-scenarios"
+    if on is not None and len(label) + len(on) <= MAX_ON_LABEL:
+        label += f"-on-{on}"
     return results_dir("compare", label, seed, base)
 
 
@@ -152,7 +188,8 @@ def default_compare_dir(names: Sequence[str], seed: int, base: Path) -> Path:
 def handle_compare(args: argparse.Namespace) -> int:
     """Check everything, run, write the folder and report; exit 1 if any run failed."""
     check_compare_args(args)
-    scenarios = resolve_scenarios(args.scenarios)
+    overrides = parse_set(args.set)
+    scenarios = resolve_scenarios(args.scenarios, args.on, overrides)
     warn_late_interventions(scenarios, args.days)
     from sim.api import draw_seed
 
@@ -162,12 +199,16 @@ def handle_compare(args: argparse.Namespace) -> int:
     from sim.experiments.compare import compare
     from sim.reporting.report import write_comparison
 
+    on_name = _on_name(args.on)
     folder = new_results_folder(
-        args, lambda base: default_compare_dir([s.name for s in scenarios], seed, base)
+        args, lambda base: default_compare_dir([s.name for s in scenarios], seed, base, on_name)
     )
     with removed_if_unused(folder):
         result = compare(
-            scenarios,
+            args.scenarios,
+            base=args.on,
+            overrides=overrides,
+            plausible_worlds=not args.fixed_world,
             replications=args.replications,
             seed=seed,
             days=args.days,
@@ -186,6 +227,15 @@ def handle_compare(args: argparse.Namespace) -> int:
     if result.failed:
         return fail(failure_message(result), EXIT_FAILURE)
     return EXIT_OK
+
+
+def _on_name(on: str | None) -> str | None:
+    """The base's scenario name, for the folder name."""
+    if on is None:
+        return None
+    from sim.api import resolve_scenario
+
+    return resolve_scenario(on).name
 
 
 def failure_message(result: Comparison) -> str:
@@ -261,6 +311,7 @@ def text_report(result: Comparison, seed_given: bool) -> str:
     from sim.reporting.formats import horizon_words
     from sim.reporting.payback import payback_sentence, paybacks
     from sim.reporting.sentences import revenue_sentence
+    from sim.reporting.worlds import discoveries, discovery_sentence, held_lines, world_sentence
 
     seed_note = "" if seed_given else f"  (drawn at random; repeat with --seed {result.root_seed})"
     names = f"{result.names[0]} (baseline) vs " + ", ".join(result.names[1:])
@@ -269,16 +320,22 @@ def text_report(result: Comparison, seed_given: bool) -> str:
             ("Compared", names),
             ("Replications", f"{len(result.seeds)} paired, over {horizon_words(result.days)}"),
             ("Root seed", f"{result.root_seed}{seed_note}"),
+            ("On", result.base.name if result.base is not None else "each scenario as its file says"),
+            ("Worlds", _worlds_cell(result)),
         ]
     )
-    parts = [head]
+    parts = [head, "\n".join(plain(line) for line in held_lines(result))]
     if not result.comparison.empty:
         parts.append(kpi_table(result))
         table = result.comparison
         revenue = table[
             (table["kpi"] == "revenue") & (table["baseline"] == result.names[0]) & (table["n"] > 0)
         ]
-        parts.append("\n".join(plain(revenue_sentence(row, result.days)) for _, row in revenue.iterrows()))
+        lines = []
+        for _, row in revenue.iterrows():
+            lines += [plain(revenue_sentence(row, result.days)), plain(world_sentence(result, row))]
+        lines += [plain(discovery_sentence(d)) for d in discoveries(result)]
+        parts.append("\n".join(lines))
         parts.append(year_lines(result))
         found = paybacks(result)
         if found:
@@ -288,6 +345,15 @@ def text_report(result: Comparison, seed_given: bool) -> str:
     folder = Path(result.folder)
     parts.append(f"Results: {folder}\nReport:  {folder / 'report.html'}")
     return "\n\n".join(parts)
+
+
+def _worlds_cell(result: Comparison) -> str:
+    if result.worlds is None:
+        return "one fixed world (--fixed-world): intervals cover seed noise only"
+    return (
+        f"one plausible world per replication ({len(result.uncertainties)} assumptions drawn, "
+        "Latin hypercube), the same in every arm"
+    )
 
 
 def year_lines(result: Comparison) -> str:
@@ -309,6 +375,7 @@ def json_report(result: Comparison) -> dict[str, Any]:
     from sim.experiments.runner import FAILURE_DIR
     from sim.output import jsonable
     from sim.reporting.payback import payback_record, paybacks
+    from sim.reporting.worlds import discoveries, worlds_record
 
     folder = Path(result.folder)
     return jsonable(
@@ -319,6 +386,10 @@ def json_report(result: Comparison) -> dict[str, Any]:
             "days": result.days,
             "root_seed": result.root_seed,
             "seeds": list(result.seeds),
+            "on": result.base.name if result.base is not None else None,
+            "set": dict(result.overrides),
+            "worlds": worlds_record(result),
+            "discovery": [dataclasses.asdict(d) for d in discoveries(result)],
             "folder": str(folder),
             "report": str(folder / "report.html"),
             "kpis": _kpi_json(result),
@@ -381,7 +452,8 @@ def headline(argv: Sequence[str] = ()) -> int:
     if not (args.json or args.quiet):
         print(
             f"No command given: running the headline comparison ({' vs '.join(HEADLINE_SCENARIOS)}, "
-            f"{HEADLINE_REPLICATIONS} replications x {HEADLINE_DAYS} working days on "
+            f"{HEADLINE_REPLICATIONS} replications x {HEADLINE_DAYS} working days, each in its own plausible "
+            f"world, on "
             f"{args.workers or os.cpu_count()} cores).\nThe same as: python run.py {' '.join(full)}\n"
             "All commands: python run.py --help\n",
             flush=True,

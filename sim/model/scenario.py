@@ -91,6 +91,8 @@ class Scenario:
         params: Parameter values at the start of a run.
         interventions: Value changes from given working days, sorted by day.
         path: The file it was loaded from, or None when built in code.
+        given: Parameter names the file (with its parents) or overrides set explicitly, so that
+            a structure's own levers can be told from the defaults it leaves alone (`on_base`).
     """
 
     name: str
@@ -98,6 +100,7 @@ class Scenario:
     params: Params = field(default_factory=Params)
     interventions: tuple[Intervention, ...] = ()
     path: Path | None = None
+    given: frozenset[str] = frozenset()
 
     def with_values(self, values: dict[str, Any], source: str = "overrides") -> Scenario:
         """Return a copy with flat `name: value` parameter overrides, validated like a file.
@@ -110,7 +113,7 @@ class Scenario:
             return self
         flat = {name: _checked(source, "", name, value) for name, value in values.items()}
         params = _build(source, self.params, flat)
-        return dataclasses.replace(self, params=params)
+        return dataclasses.replace(self, params=params, given=self.given | flat.keys())
 
 
 # ---------------------------------------------------------------------- public functions
@@ -129,7 +132,7 @@ def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = N
     spec = _load_spec(path, ())
     start = _build(_label(path), Params(), spec.values)
     interventions = _check_interventions(_label(path), start, spec.interventions)
-    scenario = Scenario(spec.name, spec.description, start, interventions, path)
+    scenario = Scenario(spec.name, spec.description, start, interventions, path, frozenset(spec.values))
     return scenario.with_values(overrides or {})
 
 
@@ -189,6 +192,76 @@ def differing_parameters(params: Sequence[Params]) -> list[str]:
     if not flats:
         return []
     return [name for name in flats[0] if any(f[name] != flats[0][name] for f in flats[1:])]
+
+
+def on_base(structure: Scenario, base: Scenario) -> Scenario:
+    """A structure's levers applied to another company: `base`'s market, teams and switches kept.
+
+    A structure is a bundle of lever values (DESIGN.md section 2), so it can be applied to any
+    company, like `extends` in a file but limited to levers: the start values of the levers the
+    structure's file sets (team sizes excepted: they are the company's), then `base`'s
+    interventions and the lever values of the structure's own. Whatever else the structure sets
+    (its market, team sizes, switches) is left out; `left_out_on_base` lists it for reports.
+    The result keeps the structure's name and file.
+    """
+    own = _structure_levers(structure)
+    params = _build(structure.name, base.params, own)
+    interventions = [*base.interventions, *_lever_interventions(structure)]
+    ordered = _check_interventions(structure.name, params, interventions)  # type: ignore[arg-type]
+    return dataclasses.replace(structure, params=params, interventions=ordered, given=base.given | own.keys())
+
+
+def as_arms(
+    scenarios: list[Scenario], base: Scenario | None = None, overrides: dict[str, Any] | None = None
+) -> list[Scenario]:
+    """The arms of a comparison: each scenario applied to `base` if given, then `overrides` (--set).
+
+    Raises:
+        ScenarioError: An override that is not allowed (the message names `--set` and the key).
+    """
+    arms = [on_base(s, base) for s in scenarios] if base is not None else list(scenarios)
+    return [s.with_values(overrides, source="--set") for s in arms] if overrides else arms
+
+
+def left_out_on_base(structure: Scenario, base: Scenario) -> dict[str, tuple[Any, Any]]:
+    """What `on_base` does not take from a structure: `name: (structure's value, base's value)`.
+
+    Only values that differ from the base's are listed (nothing was lost where they agree); an
+    intervention's market or mechanism values count with their value from that day.
+    """
+    fields = parameter_fields()
+    mine, theirs = structure.params.flat(), base.params.flat()
+    left = {
+        k: (mine[k], theirs[k])
+        for k in sorted(structure.given, key=list(fields).index)
+        if k not in _structure_levers(structure) and mine[k] != theirs[k]
+    }
+    for item in structure.interventions:
+        for k, v in item.values.items():
+            if fields[k][0] != "levers" and v != theirs[k]:
+                left.setdefault(k, (v, theirs[k]))
+    return left
+
+
+def _structure_levers(structure: Scenario) -> dict[str, Any]:
+    """The start values of the levers a structure sets itself, team sizes excepted."""
+    fields, flat = parameter_fields(), structure.params.flat()
+    return {
+        k: flat[k]
+        for k in fields
+        if k in structure.given and fields[k][0] == "levers" and k not in FIXED_DURING_RUN
+    }
+
+
+def _lever_interventions(structure: Scenario) -> list[Intervention]:
+    """A structure's interventions with only their lever values (those left empty are dropped)."""
+    fields = parameter_fields()
+    out: list[Intervention] = []
+    for item in structure.interventions:
+        values = {k: v for k, v in item.values.items() if fields[k][0] == "levers"}
+        if values:
+            out.append(dataclasses.replace(item, values=values))
+    return out
 
 
 # ---------------------------------------------------------------------- reading files

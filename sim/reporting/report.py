@@ -48,6 +48,7 @@ from sim.reporting.payback import (
 )
 from sim.reporting.render import render_html, render_markdown
 from sim.reporting.sections import report_blocks, report_title
+from sim.reporting.worlds import world_figures, worlds_record
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -85,10 +86,13 @@ def comparison_metadata(comparison: Comparison, argv: Sequence[str]) -> dict[str
         "created_utc": utc_now().isoformat(timespec="seconds"),
         "command": shlex.join(argv),
         "scenarios": [scenario_metadata(s) for s in c.scenarios],
+        "on": scenario_metadata(c.base) if c.base is not None else None,
+        "set": dict(c.overrides),
         "baseline": c.names[0],
         "root_seed": c.root_seed,
         "replications": len(c.seeds),
         "seeds": list(c.seeds),
+        "worlds": worlds_record(c),
         "days": c.days,
         "period": "week",
         "runs": len(c.runs),
@@ -118,7 +122,7 @@ def write_figures(comparison: Comparison, plot_dir: Path) -> list[Path]:
     ]
     for i, pb in enumerate(paybacks(c)):
         jobs.append((f"payback_{i + 1}", lambda path, pb=pb: cp.plot_payback(pb, path)))
-    return [atomic_write(plot_dir / f"{name}.png", draw) for name, draw in jobs]
+    return [atomic_write(plot_dir / f"{name}.png", draw) for name, draw in jobs] + world_figures(c, plot_dir)
 
 
 def summary_table(comparison: Comparison) -> pd.DataFrame:

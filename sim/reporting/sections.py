@@ -32,6 +32,7 @@ from sim.reporting.formats import (
 )
 from sim.reporting.payback import payback_sentence, paybacks
 from sim.reporting.sentences import kpi_sentence, revenue_sentence
+from sim.reporting.worlds import held_and_varied, world_blocks, world_sentence
 from sim.reporting.years import year_table
 
 if TYPE_CHECKING:
@@ -48,15 +49,16 @@ def report_blocks(comparison: Comparison) -> list[Block]:
     blocks += _what_was_compared(comparison)
     if comparison.comparison.empty:
         blocks.append(Para("No run finished, so there are no results to report.", "warning"))
-        return blocks + _caveats()
+        return blocks + _caveats(comparison)
     blocks += _headline(comparison)
+    blocks += world_blocks(comparison)
     blocks += _year_blocks(comparison)
     blocks += _payback_blocks(comparison)
     blocks += _funnel_tables(comparison)
     blocks += _kpi_tables(comparison)
     blocks += _figures(comparison)
     blocks += _method(comparison)
-    return blocks + _caveats()
+    return blocks + _caveats(comparison)
 
 
 def report_title(c: Comparison) -> str:
@@ -88,6 +90,7 @@ def _what_was_compared(c: Comparison) -> list[Block]:
         for i, s in enumerate(c.scenarios)
     )
     blocks: list[Block] = [Heading(2, "What was compared"), Table(("scenario", "description"), rows)]
+    blocks += [Para(line) for line in held_and_varied(c)]
     blocks.append(Heading(3, "Levers that differ at the start"))
     blocks += lever_table(c.scenarios)
     for s in c.scenarios:
@@ -155,6 +158,7 @@ def _headline(c: Comparison) -> list[Block]:
             continue
         if "revenue" in rows:
             blocks.append(Para(revenue_sentence(rows["revenue"], c.days)))
+            blocks.append(Para(world_sentence(c, rows["revenue"])))
         items = tuple(kpi_sentence(rows[k]) for k in HEADLINE_KPIS[1:] if k in rows)
         if items:
             blocks.append(Para(f"**{other}** compared with **{c.names[0]}**, means over the replications:"))
@@ -302,7 +306,15 @@ def _method(c: Comparison) -> list[Block]:
         f"{n} replications per scenario; replication *i* uses the same seed in every scenario (common "
         "random numbers), so the market, the leads and their deal values line up and only the levers "
         "differ. Every seed is in `metadata.json`.",
-        "Intervals: Student t on the replications (for differences: on the paired differences).",
+        "Intervals: Student t on the replications (for differences: on the paired differences). "
+        + (
+            "Each replication has its own plausible world, so they cover the uncertainty of the worlds "
+            "as well as seed noise; `prob_better` in `comparison.csv` is the share of paired replications "
+            "in which the arm beats the baseline (lower is better for response time, never-contacted and "
+            "leaked shares, DIY work, off-brand share, CAC, churn and spend)."
+            if c.worlds is not None
+            else "One fixed world: they cover seed noise only."
+        ),
         f"Horizon: {horizon_words(c.days)}; time series are stored per week (5 working days).",
     ]
     if len(c.names) > 2:
@@ -314,8 +326,6 @@ CAVEATS: tuple[str, ...] = (
     "**A model, not a forecast.** The scenarios run in the same simulated market; revenue levels are "
     "not predictions for any company. The direction and rough size of differences between "
     "structures are what the model is built to show.",
-    "**The intervals measure simulation noise only**: how much the result moves between replications "
-    "of the same model. They do not include uncertainty about the model's assumptions.",
     "**Defaults are partly assumptions.** Many effect sizes (how much trust, meetings or shared goals "
     "move behaviour) are reasoned assumptions rather than measured values; `docs/ODD.md` gives every "
     "parameter's source or reasoning (appendix A) and the calibration (section 9).",
@@ -330,5 +340,18 @@ CAVEATS: tuple[str, ...] = (
 )
 
 
-def _caveats() -> list[Block]:
-    return [Heading(2, "Caveats"), Bullets(CAVEATS)]
+NOISE_ONLY = (
+    "**The intervals measure simulation noise only**: how much the result moves between replications "
+    "of the same model in one fixed world (`--fixed-world`). They do not include uncertainty about the "
+    "model's assumptions; without `--fixed-world` each replication draws a plausible world."
+)
+WORLDS_TOO = (
+    "**The intervals cover the plausible worlds drawn** (the uncertain assumptions within their "
+    "plausible ranges, the same world for every arm) and seed noise, not assumptions outside those "
+    "ranges, the model's structure, or parameters held at their scenario values."
+)
+
+
+def _caveats(c: Comparison) -> list[Block]:
+    second = WORLDS_TOO if c.worlds is not None else NOISE_ONLY
+    return [Heading(2, "Caveats"), Bullets((CAVEATS[0], second, *CAVEATS[1:]))]

@@ -13,10 +13,17 @@ which table a name lives in.
 from sim.model.params.base import ParameterError, param, suggest
 from sim.model.params.customers import Market
 from sim.model.params.inputs import GROUPS, Intervention, Params, group_of, parameter_fields
-from sim.model.params.levers import FIXED_DURING_RUN, LEAD_JUDGES, PAY_BASIS_REVENUE_WEIGHT, Levers
+from sim.model.params.levers import (
+    ASSUMED_LEVERS,
+    FIXED_DURING_RUN,
+    LEAD_JUDGES,
+    PAY_BASIS_REVENUE_WEIGHT,
+    Levers,
+)
 from sim.model.params.mechanisms import MECHANISMS, Mechanisms
 
 __all__ = [
+    "ASSUMED_LEVERS",
     "FIXED_DURING_RUN",
     "GROUPS",
     "LEAD_JUDGES",

@@ -17,6 +17,33 @@ from sim.model.params.base import _Validated, param
 FIXED_DURING_RUN: frozenset[str] = frozenset({"n_reps", "n_marketers", "n_hybrid"})
 """Team sizes set the people at the start; an intervention cannot change them mid-run."""
 
+ASSUMED_LEVERS: frozenset[str] = frozenset(
+    {
+        "hybrid_depth_factor",
+        "rep_response_latency_hours",
+        "attempt_hours",
+        "lead_shelf_life_days",
+        "cherry_pick_hours",
+        "rep_patience_days",
+        "collateral_request_hours",
+        "diy_hours",
+        "menial_requests_per_rep_per_week",
+        "menial_request_hours",
+        "meeting_saturation_hours",
+        "meeting_feedback_gain",
+        "colocation_gain",
+        "pay_threshold_shift",
+        "trust_sales_in_marketing_initial",
+        "trust_marketing_in_sales_initial",
+        "rep_ego_mean",
+        "marketer_ego_mean",
+        "rotation_learning_per_day",
+    }
+)
+"""Levers that are assumptions about people and work (how long a task takes, how people react), not
+choices: uncertainties in the EMA Workbench's sense, drawn over plausible worlds like the market.
+Every other lever is a policy, which structures set and comparisons never draw."""
+
 PAY_BASIS_REVENUE_WEIGHT: dict[str, float] = {"mql_volume": 0.0, "pipeline": 0.5, "revenue": 1.0}
 LEAD_JUDGES: tuple[str, ...] = ("marketing", "sales", "shared")
 
