@@ -174,13 +174,25 @@ def check_work(args: argparse.Namespace, scenarios: Sequence[Scenario]) -> None:
         limits.check_estimate(limits.estimate(sets, args.days, runs, workers), f"scenario {scenario.name}")
 
 
-def default_compare_dir(names: Sequence[str], seed: int, base: Path, on: str | None = None) -> Path:
-    """Create `<base>/compare-<a>-vs-<b>[-on-<base>]-<UTC yyyymmdd-HHMMSS>-seed<N>` (-2, -3... if taken)."""
-    from sim.output import results_dir
+def default_compare_dir(
+    names: Sequence[str],
+    seed: int,
+    base: Path,
+    on: str | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> Path:
+    """Create `<base>/compare-<a>-vs-<b>[-on-<base>][-set-...]-<UTC stamp>-seed<N>` (-2, -3... if taken).
+
+    `--set` values get their own name part (readable, then a digest of all of them), so a comparison
+    with overrides never shares a name with one without.
+    """
+    from sim.output import overrides_label, results_dir
 
     label = "-vs-".join(names) if len(names) <= MAX_FOLDER_NAMES else f"{len(names)}-scenarios"
     if on is not None and len(label) + len(on) <= MAX_ON_LABEL:
         label += f"-on-{on}"
+    if overrides:
+        label += f"-{overrides_label(overrides)}"
     return results_dir("compare", label, seed, base)
 
 
@@ -201,7 +213,7 @@ def handle_compare(args: argparse.Namespace) -> int:
 
     on_name = _on_name(args.on)
     folder = new_results_folder(
-        args, lambda base: default_compare_dir([s.name for s in scenarios], seed, base, on_name)
+        args, lambda base: default_compare_dir([s.name for s in scenarios], seed, base, on_name, overrides)
     )
     with removed_if_unused(folder):
         result = compare(

@@ -206,3 +206,15 @@ def test_set_labels_are_readable_distinct_and_independent_of_order():
     long_a = overrides_label({"marketing_budget_share": 0.1, "messaging_platform_adoption": 0.5})
     long_b = overrides_label({"marketing_budget_share": 0.1, "messaging_platform_adoption": 0.6})
     assert long_a[:-7] == long_b[:-7] and long_a != long_b  # cut off, told apart by the digest
+
+
+def test_a_compare_with_set_has_its_own_folder(cli, tmp_path):
+    out = tmp_path / "out"
+    args = ("compare", "segregated", "integrated", "-n", "2", "--days", "10", "--seed", "3", "--workers", "1")
+    plain = cli(*args, "--fixed-world", "--out", out / "plain", "--quiet")
+    given = cli(*args, "--fixed-world", "--set", "n_reps=12", "--out", out / "set", "--quiet")
+    assert plain.returncode == 0 and given.returncode == 0, plain.stderr + given.stderr
+    assert only_folder(out / "plain").name.startswith("compare-segregated-vs-integrated-2")
+    assert only_folder(out / "set").name.startswith(
+        f"compare-segregated-vs-integrated-{overrides_label({'n_reps': 12})}-2"
+    )
