@@ -27,7 +27,7 @@ from sim.experiments.runner import (
 )
 from sim.experiments.sensitivity import analyse, ranked
 from sim.experiments.spec import load_experiment
-from sim.experiments.stats import mean_ci
+from sim.experiments.stats import level_ci
 from sim.experiments.sweep import (
     RUNS_FILE,
     SERIES_FILE,
@@ -121,13 +121,13 @@ def test_runs_stream_in_chunks_and_the_table_is_sorted_with_common_seeds(serial_
     assert list(series.columns[-2:]) == list(experiment.kpis)
 
 
-def test_summary_is_the_mean_and_t_interval_of_each_point(serial_grid):
+def test_summary_is_the_mean_and_level_interval_of_each_point(serial_grid):
     experiment, result = serial_grid
     runs = pd.read_parquet(result.folder / RUNS_FILE)
     summary = pd.read_csv(result.folder / SUMMARY_FILE)
     assert len(summary) == experiment.points and (summary["runs"] == 2).all()
     for point in (0, 5):
-        interval = mean_ci(runs.loc[runs["point"] == point, "revenue"].to_numpy())
+        interval = level_ci(runs.loc[runs["point"] == point, "revenue"].to_numpy(), "revenue")
         row = summary.loc[summary["point"] == point].iloc[0]
         assert row["revenue_mean"] == pytest.approx(interval.mean, rel=1e-12)
         assert row["revenue_ci_low"] == pytest.approx(interval.low, rel=1e-9)
