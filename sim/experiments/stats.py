@@ -25,6 +25,7 @@ from sim.model import metrics
 
 LEVEL = 0.95
 MIN_REPLICATIONS = 10  # below this, t intervals lean heavily on normality: warn
+MIN_POINT_REPLICATIONS = 3  # a sweep point with fewer has no interval (1) or a near-useless one (2: t = 12.7)
 STABLE_RELATIVE_HALF_WIDTH = 0.5  # a difference's CI half-width above half its size is unstable
 # KPIs that lie in [0, 1]: the rates (but CAC, money per deal, and the fit, a mean score) and the stocks.
 SHARES: frozenset[str] = frozenset({*metrics.RATES, *metrics.MEAN_LEVELS} - {"cac", "realised_inquiry_fit"})
@@ -34,7 +35,6 @@ METHOD = (
     "no interval leaves the quantity's range; differences between arms, which can be negative, get the "
     "plain t interval of the paired differences. One replication gives no interval."
 )
-NO_INTERVAL = "no interval from one replication"
 
 
 @dataclass(frozen=True)
@@ -109,11 +109,24 @@ def level_bounds(
         scale = np.where(share, mean * (1 - mean), mean)  # 1 / g'(mean); 0 on the boundary
         z = np.divide(half, scale, out=np.zeros_like(half), where=scale > 0)
         g = special.logit(np.where(scale > 0, mean, 0.5))
-        low = np.where(share, np.where(scale > 0, special.expit(g - z), mean), mean * np.exp(-z))
-        high = np.where(share, np.where(scale > 0, special.expit(g + z), mean), mean * np.exp(z))
+        log_low, log_high = log_scale_ends(mean, half)
+        low = np.where(share, np.where(scale > 0, special.expit(g - z), mean), log_low)
+        high = np.where(share, np.where(scale > 0, special.expit(g + z), mean), log_high)
     low = np.where(minimum < 0, mean - half, low)  # a negative value: not a level after all
     high = np.where(minimum < 0, mean + half, high)
     return np.where(n > 1, low, np.nan), np.where(n > 1, high, np.nan)
+
+
+def log_scale_ends(mean: np.ndarray, half: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A symmetric interval `mean +- half` of a non-negative mean, moved to the log scale.
+
+    The delta method: log(mean) has standard error (half / quantile) / mean, so the ends are
+    mean * exp(-+ half / mean). Used where only a half-width is at hand (SALib's bootstrap one
+    for Morris' mu*); a mean of 0 has the point interval 0.
+    """
+    mean, half = np.asarray(mean, dtype=float), np.asarray(half, dtype=float)
+    z = np.divide(half, mean, out=np.zeros_like(half * mean), where=mean > 0)
+    return mean * np.exp(-z), mean * np.exp(z)
 
 
 def paired_ratio(a: np.ndarray, b: np.ndarray, level: float = LEVEL) -> Interval:

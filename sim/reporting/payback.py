@@ -26,7 +26,7 @@ import pandas as pd
 
 from sim.experiments import stats
 from sim.model.scenario import Scenario
-from sim.reporting.formats import fmt_money, money_scale
+from sim.reporting.formats import NO_INTERVAL, fmt_interval, fmt_money, has_interval, money_scale
 
 if TYPE_CHECKING:
     from sim.experiments.compare import Comparison
@@ -62,8 +62,8 @@ class Payback:
         return int(self.break_even.notna().sum())
 
     def interval(self) -> stats.Interval:
-        """Mean break-even day with its 95% t interval, over replications that break even."""
-        return stats.mean_ci(self.break_even.dropna().to_numpy())
+        """Mean break-even day with its 95% interval (a day: never below 0), over those that break even."""
+        return stats.level_ci(self.break_even.dropna().to_numpy())
 
     def band(self) -> pd.DataFrame:
         """Mean cumulative difference per day with its 95% t interval (`mean`, `low`, `high`)."""
@@ -148,11 +148,10 @@ def payback_sentence(p: Payback, days: int) -> str:
     who = f"**{p.scenario}** compared with **{p.baseline}**"
     final = p.final()
     scale = money_scale(final.mean, final.low, final.high)
-    end = (
-        f"The cumulative revenue difference at the end is {fmt_money(final.mean, scale, sign=True)} "
-        f"(95% CI {fmt_money(final.low, scale, sign=True).removesuffix(scale[1])} to "
-        f"{fmt_money(final.high, scale, sign=True)})."
-    )
+    interval = fmt_interval("money", final.low, final.high, sign=True)
+    interval = f"95% CI {interval}" if has_interval(final.low, final.high) else interval
+    end = f"The cumulative revenue difference at the end is {fmt_money(final.mean, scale, sign=True)}"
+    end += f" ({interval})."
     if p.n_break_even == 0:
         return (
             f"{who}: none of the {p.n} paired replications breaks even within the horizon of "
@@ -160,7 +159,7 @@ def payback_sentence(p: Payback, days: int) -> str:
         )
     iv = p.interval()
     spread = p.break_even.dropna()
-    ci = f"95% CI {iv.low:,.0f} to {iv.high:,.0f}" if iv.n > 1 else "one replication, no interval"
+    ci = f"95% CI {iv.low:,.0f} to {iv.high:,.0f}" if has_interval(iv.low, iv.high) else NO_INTERVAL
     text = (
         f"{who}: break-even on working day {iv.mean:,.0f} on average ({ci}; range "
         f"{spread.min():,.0f} to {spread.max():,.0f}), in {p.n_break_even} of {p.n} paired replications"

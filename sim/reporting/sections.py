@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from sim.experiments.runner import FAILURE_DIR
+from sim.experiments.stats import METHOD
 from sim.model.metrics import FUNNELS
 from sim.model.params import parameter_fields
 from sim.model.scenario import Scenario, lever_differences
@@ -302,7 +303,7 @@ def _method(c: Comparison) -> list[Block]:
         f"{n} replications per scenario; replication *i* uses the same seed in every scenario (common "
         "random numbers), so the market, the leads and their deal values line up and only the levers "
         "differ. Every seed is in `metadata.json`.",
-        "Intervals: Student t on the replications (for differences: on the paired differences).",
+        f"Intervals: {METHOD}",
         f"Horizon: {horizon_words(c.days)}; time series are stored per week (5 working days).",
     ]
     if len(c.names) > 2:
