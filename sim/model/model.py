@@ -5,8 +5,9 @@ a `LeadTable`. Each day's decisions are taken for all people at once with numpy,
 two-year run of a 26-person company well under a second.
 
 This module holds the state and the day's order; each mechanism lives in a module of its own
-(hours, deals, customers, collateral, marketing, demand, routing, follow_up, feedback) as functions of the
-model, so that a mechanism can be read, and changed, in one place.
+(hours, deals, customers, collateral, marketing, demand, routing, follow_up, feedback, and
+interventions with their cost) as functions of the model, so that a mechanism can be read, and
+changed, in one place.
 
 Randomness: every random number comes from counter-based Philox streams keyed by the run's seed,
 one stream per purpose and per day (arrivals, deal values, prospects, behaviour). Lead i of day d
@@ -28,6 +29,7 @@ from sim.model import (
     feedback,
     follow_up,
     hours,
+    interventions,
     marketing,
     metrics,
     routing,
@@ -53,7 +55,7 @@ class SalesMarketingModel(mesa.Model):
     Args:
         params: All parameters (market uncertainties, levers, mechanism switches).
         seed: Root seed; None draws one from the operating system and records it in `seed`.
-        interventions: Lever values that change from a given day.
+        interventions: Lever values that change from a given day, with what the change costs.
     """
 
     def __init__(
@@ -140,8 +142,9 @@ class SalesMarketingModel(mesa.Model):
         """One working day: the mechanisms in the order the day's hours are used."""
         self.today = dict.fromkeys(metrics.DAILY_FIELDS, 0.0)
         self.behaviour = self.stream(STREAM_BEHAVIOUR, self.day)
-        self.apply_interventions()
+        interventions.apply_interventions(self)
         hours.plan_hours(self)
+        interventions.lose_hours_to_change(self)
         deals.open_opportunities(self)
         deals.work_opportunities(self)
         customers.renew_contracts(self)
@@ -280,13 +283,6 @@ class SalesMarketingModel(mesa.Model):
             self.count_cohort(flow, days)
         else:
             self.count(flow, total)
-
-    # ------------------------------------------------------------------ interventions
-    def apply_interventions(self) -> None:
-        """Change lever values whose intervention day has come."""
-        for intervention in self.interventions:
-            if intervention.day == self.day:
-                self.p = self.p.with_values(intervention.values)
 
     # ------------------------------------------------------------------ records
     def record_day(self) -> None:
