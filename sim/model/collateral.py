@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import ndtri
 
+from sim.model import recording
 from sim.model.arrays import clip_unit, rank_within
 from sim.model.hours import commit
 from sim.model.leads import Collateral
@@ -36,9 +37,9 @@ def search_library(model: SalesMarketingModel, idx: np.ndarray) -> None:
     asked = new[~found]
     leads.collateral[asked] = Collateral.REQUESTED
     leads.request_day[asked] = model.day
-    model.count("library_searches", len(new))
-    model.count("library_hits", np.count_nonzero(found))
-    model.count("requests_made", len(asked))
+    recording.count(model, "library_searches", len(new))
+    recording.count(model, "library_hits", np.count_nonzero(found))
+    recording.count(model, "requests_made", len(asked))
 
 
 def _build_as_hybrid(model: SalesMarketingModel, idx: np.ndarray) -> None:
@@ -66,8 +67,8 @@ def build_own_collateral(model: SalesMarketingModel, idx: np.ndarray) -> None:
     quality = clip_unit(model.content_quality * mk.diy_quality_ratio + noise)
     use_collateral(model, waiting, Collateral.DIY, quality)
     model.rep_failures += np.bincount(leads.owner[waiting], minlength=reps.size)
-    model.count("diy_assets", len(waiting))
-    model.count("diy_hours", len(waiting) * lv.diy_hours)
+    recording.count(model, "diy_assets", len(waiting))
+    recording.count(model, "diy_hours", len(waiting) * lv.diy_hours)
 
 
 def _start_builds(model: SalesMarketingModel, idx: np.ndarray, hours: float) -> np.ndarray:
@@ -91,7 +92,7 @@ def use_collateral(model: SalesMarketingModel, idx: np.ndarray, kind: Collateral
     leads.collateral[idx] = kind
     leads.quality[idx] = quality
     if kind == Collateral.DIY:
-        model.count("diy_assets_used", len(idx))
+        recording.count(model, "diy_assets_used", len(idx))
         return
-    model.count("marketing_assets_used", len(idx))
-    model.count_cohort("content_used", leads.opened_day[idx])  # in the deal's opening period
+    recording.count(model, "marketing_assets_used", len(idx))
+    recording.count_cohort(model, "content_used", leads.opened_day[idx])  # in the deal's opening period

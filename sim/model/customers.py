@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model import recording
 from sim.model.demand import WORKING_DAYS_PER_YEAR, deal_value
 from sim.model.leads import Collateral, ColumnTable
 from sim.model.randomness import attempt_uniform, poisson_from_uniforms
@@ -128,10 +129,10 @@ def renew_contracts(model: SalesMarketingModel) -> None:
     if len(gone):
         model.customer_idx = active[base.churned_day[active] < 0]
     recurring = base.value[stay].sum()
-    model.count("renewals", len(stay))
-    model.count("churned", len(gone))
-    model.count("revenue_recurring", recurring)
-    model.count("revenue", recurring)
+    recording.count(model, "renewals", len(stay))
+    recording.count(model, "churned", len(gone))
+    recording.count(model, "revenue_recurring", recurring)
+    recording.count(model, "revenue", recurring)
 
 
 def seed_installed_base(model: SalesMarketingModel, won_per_year: float) -> None:

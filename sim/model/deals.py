@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model import customers, spinup
+from sim.model import customers, recording, spinup
 from sim.model.arrays import clip_unit
 from sim.model.collateral import build_own_collateral, search_library
 from sim.model.feedback import NEUTRAL_AWARENESS
@@ -34,9 +34,9 @@ def open_opportunities(model: SalesMarketingModel) -> None:
     else:  # every deal sells with marketing's content, of reference quality
         leads.collateral[idx] = Collateral.MARKETING
         leads.quality[idx] = REFERENCE_QUALITY
-        model.count("content_used", len(idx))
+        recording.count(model, "content_used", len(idx))
     leads.opened_day[idx] = model.day
-    model.count_by_source("opportunities", idx)
+    recording.count_by_source(model, "opportunities", idx)
 
 
 def work_opportunities(model: SalesMarketingModel) -> None:
@@ -47,7 +47,7 @@ def work_opportunities(model: SalesMarketingModel) -> None:
     need = np.bincount(owner, minlength=reps.size) * model.p.market.opportunity_hours_per_day
     worked = np.minimum(need, reps.hours)
     spend(model, reps, worked)
-    model.count("selling_hours", worked.sum())
+    recording.count(model, "selling_hours", worked.sum())
     ratio = np.divide(worked, need, out=np.ones_like(need), where=need > 0)
     leads.progress_days[idx] += ratio[owner]
     if model.p.mechanisms.collateral:
@@ -73,9 +73,9 @@ def close_deals(model: SalesMarketingModel, idx: np.ndarray) -> None:
     won = leads.u_win[idx] < p_win
     leads.stage[idx] = np.where(won, Stage.WON, Stage.LOST)
     leads.closed_day[idx] = model.day
-    model.count_by_source("deals_won", idx[won])
-    model.count_by_source("deals_lost", idx[~won])
-    model.count_by_source("revenue_new", idx[won], values=leads.value[idx[won]])
-    model.count("revenue", leads.value[idx[won]].sum())
+    recording.count_by_source(model, "deals_won", idx[won])
+    recording.count_by_source(model, "deals_lost", idx[~won])
+    recording.count_by_source(model, "revenue_new", idx[won], values=leads.value[idx[won]])
+    recording.count(model, "revenue", leads.value[idx[won]].sum())
     customers.acquire(model, idx[won])
     spinup.feel_closes(model, p_win)

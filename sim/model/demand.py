@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import gammaincinv, ndtri
 
+from sim.model import recording
 from sim.model.feedback import NEUTRAL_AWARENESS
 from sim.model.leads import Source, Stage
 from sim.model.randomness import (
@@ -67,10 +68,10 @@ def generate_demand(model: SalesMarketingModel) -> None:
         **deal_terms(mk, deal_rows),
     )
     model.new_mqls = idx[handed_over]
-    model.count("inquiries", n)
-    model.count("mqls", len(model.new_mqls))
-    model.count("inquiry_fit_sum", fit.sum())
-    model.count("marketing_spend", spend)
+    recording.count(model, "inquiries", n)
+    recording.count(model, "mqls", len(model.new_mqls))
+    recording.count(model, "inquiry_fit_sum", fit.sum())
+    recording.count(model, "marketing_spend", spend)
 
 
 def _generated_by(model: SalesMarketingModel, u: np.ndarray) -> np.ndarray:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sim.model import recording
+
 if TYPE_CHECKING:
     from sim.model.model import SalesMarketingModel
 
@@ -27,7 +29,7 @@ def share_feedback(model: SalesMarketingModel) -> None:
     share = min(1.0, lv.feedback_share * model.collaboration)
     flow = share * trust * (1 + lv.meeting_feedback_gain * model.meeting_benefit)
     model.grow("knowledge", mk.knowledge_gain_per_day * flow, mk.knowledge_decay_per_day)
-    model.count("feedback", flow)
+    recording.count(model, "feedback", flow)
 
 
 def update_brand(model: SalesMarketingModel) -> None:

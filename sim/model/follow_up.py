@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model import trust
+from sim.model import recording, trust
 from sim.model.arrays import rank_within
 from sim.model.demand import deal_terms
 from sim.model.hours import spend
@@ -84,8 +84,8 @@ def _attempt(model: SalesMarketingModel, idx: np.ndarray, when: np.ndarray) -> N
     leads.attempts[idx] = attempts
     owner = leads.owner[idx]
     spend(model, model.reps, np.bincount(owner, minlength=model.reps.size) * lv.attempt_hours)
-    model.count("selling_hours", len(idx) * lv.attempt_hours)
-    model.count("attempts", len(idx))
+    recording.count(model, "selling_hours", len(idx) * lv.attempt_hours)
+    recording.count(model, "attempts", len(idx))
     marketing = leads.source[idx] == Source.MARKETING
     reach = np.where(marketing, mk.reach_per_attempt, mk.outbound_reach_per_attempt)
     # Past its attention window a lead has moved on, but a late call still reaches a few
@@ -112,10 +112,10 @@ def _record_attempts(model, idx, owner, when, first_inbound, reached_inbound, qu
     qualified_inbound = qualified & marketing
     # Reached MQLs (SALs) and SQLs count in the period their lead was handed over or found (its
     # cohort), so each period's MQL->SAL, SAL->SQL and prospect->SQL are true shares of its leads.
-    model.count_cohort("sals", leads.routed_day[idx[reached_inbound]])
-    model.count_by_source("sqls", idx[qualified], days=leads.routed_day[idx[qualified]])
+    recording.count_cohort(model, "sals", leads.routed_day[idx[reached_inbound]])
+    recording.count_by_source(model, "sqls", idx[qualified], days=leads.routed_day[idx[qualified]])
     n_first = np.count_nonzero(first_inbound)
-    model.count("first_contacts", n_first)
+    recording.count(model, "first_contacts", n_first)
     model.rep_successes += np.bincount(owner[qualified_inbound], minlength=size)
     model.rep_failures += np.bincount(owner[reached_inbound & ~qualified], minlength=size)
     if n_first:
@@ -137,7 +137,7 @@ def prospect(model: SalesMarketingModel) -> None:
     rng = model.stream(STREAM_PROSPECTS, model.day)
     expected = np.maximum(reps.hours, 0.0) * mk.prospects_per_hour
     found = np.minimum(poisson_from_uniforms(rng.random(reps.size), expected), room)
-    model.count("selling_hours", reps.hours.sum())
+    recording.count(model, "selling_hours", reps.hours.sum())
     reps.hours = np.zeros(reps.size)
     n = int(found.sum())
     if n == 0:
@@ -165,7 +165,7 @@ def prospect(model: SalesMarketingModel) -> None:
         **deal_terms(mk, rows[:, 5:7]),
     )
     model.queue_idx = np.concatenate([model.queue_idx, idx])
-    model.count("prospects", n)
+    recording.count(model, "prospects", n)
 
 
 def expire_leads(model: SalesMarketingModel) -> None:
@@ -178,7 +178,7 @@ def expire_leads(model: SalesMarketingModel) -> None:
     expired = q[stale]
     leads.stage[expired] = Stage.LEAKED
     leaked = expired[leads.source[expired] == Source.MARKETING]
-    model.count("leaked", len(leaked))
-    model.count_cohort("never_contacted", leads.routed_day[leaked])
+    recording.count(model, "leaked", len(leaked))
+    recording.count_cohort(model, "never_contacted", leads.routed_day[leaked])
     model.marketing_failures += trust.tally(model, leaked)  # marketing sees its leads left to rot
     model.queue_idx = q[~stale]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model import trust
+from sim.model import recording, trust
 
 if TYPE_CHECKING:
     from sim.model.agents import TeamArrays
@@ -28,7 +28,7 @@ def spend(model: SalesMarketingModel, team: TeamArrays, hours: np.ndarray) -> No
     """Take hours from people; anything beyond what they had is recorded as overwork."""
     left = team.hours - hours
     if len(left) and left.min() < -1e-9:
-        model.count("overwork_hours", -left[left < -1e-9].sum())
+        recording.count(model, "overwork_hours", -left[left < -1e-9].sum())
     team.hours = np.maximum(left, 0.0)
 
 
@@ -62,9 +62,9 @@ def _plan_side(model: SalesMarketingModel, team: TeamArrays, name: str) -> None:
         paid = np.minimum(team.debt, team.hours)  # finish work already started first
         team.hours = team.hours - paid
         team.debt = team.debt - paid
-    model.count(f"{name}_hours", capacity)
-    model.count("meeting_hours", meeting)
-    model.count("rotation_days", rotation_days)
+    recording.count(model, f"{name}_hours", capacity)
+    recording.count(model, "meeting_hours", meeting)
+    recording.count(model, "rotation_days", rotation_days)
 
 
 def _shift(model: SalesMarketingModel, team: TeamArrays, name: str, rotating: np.ndarray) -> tuple:

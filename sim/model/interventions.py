@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sim.model import recording
+
 if TYPE_CHECKING:
     from sim.model.model import SalesMarketingModel
 
@@ -21,7 +23,7 @@ def apply_interventions(model: SalesMarketingModel) -> None:
     for intervention in model.interventions:
         if intervention.day == model.day:
             model.p = model.p.with_values(intervention.values)
-            model.count("change_cost", intervention.change.change_cost)
+            recording.count(model, "change_cost", intervention.change.change_cost)
 
 
 def dip_today(model: SalesMarketingModel) -> float:
@@ -37,4 +39,4 @@ def lose_hours_to_change(model: SalesMarketingModel) -> None:
     for team in (model.reps, model.marketers):
         lost = team.hours * dip
         team.hours = team.hours - lost  # a new array: a cached shift's hours stay read-only
-        model.count("change_dip_hours", float(lost.sum()))
+        recording.count(model, "change_dip_hours", float(lost.sum()))

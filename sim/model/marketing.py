@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model import recording
 from sim.model.arrays import clip_unit
 from sim.model.collateral import use_collateral
 from sim.model.hours import spend
@@ -29,7 +30,7 @@ def work_marketing(model: SalesMarketingModel) -> None:
     refresh_content(model)
     team = model.marketers
     model.campaign_hours = float((team.hours * team.skill).sum())
-    model.count("campaign_hours", team.hours.sum())
+    recording.count(model, "campaign_hours", team.hours.sum())
     team.hours = np.zeros(team.size)
 
 
@@ -72,9 +73,9 @@ def serve_requests(model: SalesMarketingModel) -> None:
     done = waiting[:served]
     use_collateral(model, done, Collateral.MARKETING, model.content_quality)
     model.rep_successes += np.bincount(leads.owner[done], minlength=model.reps.size)
-    model.count("requests_served", served)
-    model.count("menial_hours", menial)
-    model.count("support_hours", used)
+    recording.count(model, "requests_served", served)
+    recording.count(model, "menial_hours", menial)
+    recording.count(model, "support_hours", used)
 
 
 def refresh_content(model: SalesMarketingModel) -> None:
@@ -86,4 +87,4 @@ def refresh_content(model: SalesMarketingModel) -> None:
     hours = team.hours * model.p.levers.content_refresh_share
     spend(model, team, hours)
     model.grow("content_freshness", mk.content_refresh_per_hour * hours.sum(), mk.content_decay_per_day)
-    model.count("refresh_hours", hours.sum())
+    recording.count(model, "refresh_hours", hours.sum())

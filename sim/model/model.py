@@ -5,9 +5,9 @@ a `LeadTable`. Each day's decisions are taken for all people at once with numpy,
 two-year run of a 26-person company well under a second.
 
 This module holds the state and the day's order; each mechanism lives in a module of its own
-(hours, deals, customers, collateral, marketing, demand, routing, follow_up, feedback, and
+(hours, deals, customers, collateral, marketing, demand, routing, follow_up, feedback, trust, and
 interventions with their cost) as functions of the model, so that a mechanism can be read, and
-changed, in one place.
+changed, in one place; `recording` keeps the daily record they count into.
 
 Randomness: every random number comes from counter-based Philox streams keyed by the run's seed,
 one stream per purpose and per day (arrivals, deal values, prospects, behaviour). Lead i of day d
@@ -32,6 +32,7 @@ from sim.model import (
     interventions,
     marketing,
     metrics,
+    recording,
     routing,
     spinup,
     trust,
@@ -44,7 +45,7 @@ from sim.model.demand import WORKING_DAYS_PER_YEAR
 from sim.model.feedback import NEUTRAL_AWARENESS
 from sim.model.leads import LeadTable
 from sim.model.params import PAY_BASIS_REVENUE_WEIGHT, Intervention, Params
-from sim.model.randomness import STREAM_BEHAVIOUR, STREAM_POPULATION
+from sim.model.randomness import STREAM_BEHAVIOUR, STREAM_POPULATION, Streams
 
 __all__ = ["NEUTRAL_AWARENESS", "REFERENCE_QUALITY", "WORKING_DAYS_PER_YEAR", "SalesMarketingModel"]
 
@@ -71,8 +72,7 @@ class SalesMarketingModel(mesa.Model):
         self.shifts: dict[str, tuple] = {}  # each side's day without rotation, for these params
         self.p = params or Params()
         self.interventions = sorted(interventions, key=lambda i: i.day)
-        self._key = np.random.SeedSequence(seed).generate_state(2, dtype=np.uint64)
-        self._generators: dict[int, np.random.Generator] = {}
+        self.stream = Streams(seed).generator  # stream(purpose, day) -> that day's generator
         self.day = 0
         self.leads = LeadTable()
         self.queue_idx = np.empty(0, dtype=np.int64)  # leads in Stage.QUEUED
@@ -113,26 +113,6 @@ class SalesMarketingModel(mesa.Model):
         spinup.feel(self, stock, pressure, decay)
         setattr(self, stock, stock_step(getattr(self, stock), pressure, decay))
 
-    def stream(self, stream: int, day: int) -> np.random.Generator:
-        """The generator of one purpose on one day (counter-based: cheap, independent).
-
-        Each purpose keeps one generator whose Philox counter is reset to (stream, day): the
-        same numbers as a new `Philox(counter=[0, 0, stream, day], key=...)`, for a fifth of
-        the cost of building one. A purpose's generator of the previous day is thereby spent.
-        """
-        if stream not in self._generators:
-            self._generators[stream] = np.random.Generator(np.random.Philox(key=self._key))
-        generator = self._generators[stream]
-        generator.bit_generator.state = {
-            "bit_generator": "Philox",
-            "state": {"counter": np.array([0, 0, stream, day % 2**64], dtype=np.uint64), "key": self._key},
-            "buffer": np.zeros(4, dtype=np.uint64),
-            "buffer_pos": 4,  # empty: the next draw starts at the counter, as in a new Philox
-            "has_uint32": 0,
-            "uinteger": 0,
-        }
-        return generator
-
     # ------------------------------------------------------------------ the day
     def step(self) -> None:
         """One recorded working day (Mesa's step); the burn-in runs the same day unrecorded."""
@@ -140,7 +120,7 @@ class SalesMarketingModel(mesa.Model):
 
     def simulate_day(self) -> None:
         """One working day: the mechanisms in the order the day's hours are used."""
-        self.today = dict.fromkeys(metrics.DAILY_FIELDS, 0.0)
+        recording.start_day(self)
         self.behaviour = self.stream(STREAM_BEHAVIOUR, self.day)
         interventions.apply_interventions(self)
         hours.plan_hours(self)
@@ -157,7 +137,7 @@ class SalesMarketingModel(mesa.Model):
         feedback.share_feedback(self)
         trust.update_trust(self)
         feedback.update_brand(self)
-        self.record_day()
+        recording.record_day(self)
         self.day += 1
 
     def run(self, days: int) -> SalesMarketingModel:
@@ -242,66 +222,6 @@ class SalesMarketingModel(mesa.Model):
         """Chance a rep finds a fitting asset in the library: fresh and well-informed content."""
         floor = self.p.market.library_fit_floor
         return self.content_freshness * (floor + (1 - floor) * self.knowledge)
-
-    def count_cohort(self, name: str, days: np.ndarray) -> None:
-        """Add one per element to flow `name` on the given (past or current) days."""
-        if len(days) == 0:
-            return
-        counts = np.bincount(self.day - days)  # by age: most are today's or a few days old
-        recorded = self.daily[name]
-        for age in np.flatnonzero(counts).tolist():
-            if age == 0:
-                self.today[name] += int(counts[age])
-            elif age <= len(recorded):  # cohorts of the burn-in are not recorded
-                recorded[len(recorded) - age] += int(counts[age])
-
-    def count(self, name: str, value: float) -> None:
-        """Add to one of today's recorded flows."""
-        self.today[name] += value
-
-    def count_by_source(
-        self, flow: str, idx: np.ndarray, days: np.ndarray | None = None, values: np.ndarray | None = None
-    ) -> None:
-        """Count leads `idx` in a split flow and in its part of each lead's source, in one place.
-
-        Both funnels read these parts, so the total is counted with them here, never by hand:
-        it is the sum of the parts by construction. `days` counts each lead on its cohort day
-        (as `count_cohort`); `values` adds each lead's value (revenue) instead of one.
-        """
-        source = self.leads.source[idx]
-        total = 0.0
-        for part, code in metrics.SOURCE_PARTS.items():
-            keep = source == code
-            name = metrics.part_name(part, flow)
-            if days is not None:
-                self.count_cohort(name, days[keep])
-                continue
-            amount = float(values[keep].sum()) if values is not None else int(np.count_nonzero(keep))
-            self.count(name, amount)
-            total += amount
-        if days is not None:
-            self.count_cohort(flow, days)
-        else:
-            self.count(flow, total)
-
-    # ------------------------------------------------------------------ records
-    def record_day(self) -> None:
-        """Append today's flows and the end-of-day levels to the daily record."""
-        leads = self.leads
-        t = self.today
-        t["awareness"] = self.awareness
-        t["brand_consistency"] = self.brand_consistency
-        t["marketing_knowledge"] = self.knowledge
-        t["content_freshness"] = self.content_freshness
-        t["trust_sales_in_marketing"] = trust.side_trust(self.reps)
-        t["trust_marketing_in_sales"] = trust.side_trust(self.marketers)
-        opps = self.opp_idx
-        t["pipeline_value"] = leads.value[opps].sum()
-        t["open_opportunities"] = len(opps)
-        t["queued_leads"] = len(self.queue_idx)
-        t["customers"] = len(self.customer_idx)
-        for name, value in t.items():
-            self.daily[name].append(float(value))
 
     # ------------------------------------------------------------------ outputs
     def timeseries(self, period: str = "day"):

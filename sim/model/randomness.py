@@ -102,3 +102,31 @@ def beta_from_uniform(u: np.ndarray, mean: float, concentration: float) -> np.nd
     """Beta(mean, concentration) by inversion, so a lead's fit uses exactly one uniform."""
     mean = min(max(mean, 1e-9), 1 - 1e-9)  # a mean of exactly 0 or 1 has no Beta distribution
     return betaincinv(mean * concentration, (1 - mean) * concentration, u)
+
+
+class Streams:
+    """One counter-based generator per purpose, reset to (purpose, day) on each request.
+
+    Each purpose keeps one generator whose Philox counter is reset to (stream, day): the same
+    numbers as a new `Philox(counter=[0, 0, stream, day], key=...)`, for a fifth of the cost of
+    building one. A purpose's generator of the previous day is thereby spent.
+    """
+
+    def __init__(self, seed: int) -> None:
+        self._key = np.random.SeedSequence(seed).generate_state(2, dtype=np.uint64)
+        self._generators: dict[int, np.random.Generator] = {}
+
+    def generator(self, stream: int, day: int) -> np.random.Generator:
+        """The generator of one purpose on one day (counter-based: cheap, independent)."""
+        if stream not in self._generators:
+            self._generators[stream] = np.random.Generator(np.random.Philox(key=self._key))
+        generator = self._generators[stream]
+        generator.bit_generator.state = {
+            "bit_generator": "Philox",
+            "state": {"counter": np.array([0, 0, stream, day % 2**64], dtype=np.uint64), "key": self._key},
+            "buffer": np.zeros(4, dtype=np.uint64),
+            "buffer_pos": 4,  # empty: the next draw starts at the counter, as in a new Philox
+            "has_uint32": 0,
+            "uinteger": 0,
+        }
+        return generator

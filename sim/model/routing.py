@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import ndtri
 
-from sim.model import trust
+from sim.model import recording, trust
 from sim.model.agents import EGO_REFERENCE
 from sim.model.leads import Stage
 
@@ -28,8 +28,8 @@ def route_leads(model: SalesMarketingModel) -> None:
     idx = model.new_mqls
     if reps.size == 0:
         leads.stage[idx] = Stage.LEAKED
-        model.count("leaked", len(idx))
-        model.count("never_contacted", len(idx))
+        recording.count(model, "leaked", len(idx))
+        recording.count(model, "never_contacted", len(idx))
         return
     # Leads go to reps at work today (to anyone if all are away on rotation).
     weight = reps.hours_share * reps.present if reps.present.any() else reps.hours_share
@@ -52,8 +52,8 @@ def route_leads(model: SalesMarketingModel) -> None:
     # A lead poor by any standard is rightly rejected: only the rest count against sales.
     unjustified = idx[rejected][leads.fit[idx[rejected]] >= model.p.market.review_bar_trusting]
     model.marketing_failures += trust.tally(model, unjustified)
-    model.count("rejected", n_rejected)
-    model.count("never_contacted", n_rejected)  # a rejected MQL is never called
+    recording.count(model, "rejected", n_rejected)
+    recording.count(model, "never_contacted", n_rejected)  # a rejected MQL is never called
     accepted = idx[~rejected]
     cherry_pick(model, accepted, handed[~rejected])
     model.queue_idx = np.concatenate([model.queue_idx, accepted])

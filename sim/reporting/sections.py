@@ -140,8 +140,9 @@ def _intervention_tables(s: Scenario) -> list[Block]:
             )
         )
         rows = tuple((f"`{n}`", _show(before.flat()[n]), _show(after.flat()[n])) for n in item.values)
+        header = ("parameter", f"before day {item.day}", f"from day {item.day}")
         if rows:
-            blocks.append(Table(("parameter", f"before day {item.day}", f"from day {item.day}"), rows, (1, 2)))
+            blocks.append(Table(header, rows, (1, 2)))
         before = after
     return blocks
 

@@ -1,0 +1,88 @@
+"""The daily record: today's flows as the mechanisms count them, and the day's close.
+
+Every mechanism counts what it does into `model.today`; `record_day` adds the end-of-day levels
+and appends the day to `model.daily`, the record that `metrics` turns into the output tables.
+Flows of a cohort (a lead counted on the day it was created, as the funnel needs) are added to
+that day's row, which is why counting goes through these functions rather than by hand.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model import metrics, trust
+
+if TYPE_CHECKING:
+    from sim.model.model import SalesMarketingModel
+
+
+def start_day(model: SalesMarketingModel) -> None:
+    """Open today's row of flows, all at zero."""
+    model.today = dict.fromkeys(metrics.DAILY_FIELDS, 0.0)
+
+
+def count(model: SalesMarketingModel, name: str, value: float) -> None:
+    """Add to one of today's recorded flows."""
+    model.today[name] += value
+
+
+def count_cohort(model: SalesMarketingModel, name: str, days: np.ndarray) -> None:
+    """Add one per element to flow `name` on the given (past or current) days."""
+    if len(days) == 0:
+        return
+    counts = np.bincount(model.day - days)  # by age: most are today's or a few days old
+    recorded = model.daily[name]
+    for age in np.flatnonzero(counts).tolist():
+        if age == 0:
+            model.today[name] += int(counts[age])
+        elif age <= len(recorded):  # cohorts of the burn-in are not recorded
+            recorded[len(recorded) - age] += int(counts[age])
+
+
+def count_by_source(
+    model: SalesMarketingModel,
+    flow: str,
+    idx: np.ndarray,
+    days: np.ndarray | None = None,
+    values: np.ndarray | None = None,
+) -> None:
+    """Count leads `idx` in a split flow and in its part of each lead's source, in one place.
+
+    Both funnels read these parts, so the total is counted with them here, never by hand: it is
+    the sum of the parts by construction. `days` counts each lead on its cohort day (as
+    `count_cohort`); `values` adds each lead's value (revenue) instead of one.
+    """
+    source = model.leads.source[idx]
+    total = 0.0
+    for part, code in metrics.SOURCE_PARTS.items():
+        keep = source == code
+        name = metrics.part_name(part, flow)
+        if days is not None:
+            count_cohort(model, name, days[keep])
+            continue
+        amount = float(values[keep].sum()) if values is not None else int(np.count_nonzero(keep))
+        count(model, name, amount)
+        total += amount
+    if days is not None:
+        count_cohort(model, flow, days)
+    else:
+        count(model, flow, total)
+
+
+def record_day(model: SalesMarketingModel) -> None:
+    """Append today's flows and the end-of-day levels to the daily record."""
+    t = model.today
+    t["awareness"] = model.awareness
+    t["brand_consistency"] = model.brand_consistency
+    t["marketing_knowledge"] = model.knowledge
+    t["content_freshness"] = model.content_freshness
+    t["trust_sales_in_marketing"] = trust.side_trust(model.reps)
+    t["trust_marketing_in_sales"] = trust.side_trust(model.marketers)
+    t["pipeline_value"] = model.leads.value[model.opp_idx].sum()
+    t["open_opportunities"] = len(model.opp_idx)
+    t["queued_leads"] = len(model.queue_idx)
+    t["customers"] = len(model.customer_idx)
+    for name, value in t.items():
+        model.daily[name].append(float(value))
