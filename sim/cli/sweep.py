@@ -217,7 +217,7 @@ def warn_few_replications(experiment: Experiment) -> None:
         interval = "no interval" if n == 1 else "a 95% interval on t = 12.7, too wide to read"
         warn(
             f"{n} replication{'s' if n > 1 else ''} per point: each point's mean gets {interval}; "
-            f"use -n {MIN_POINT_REPLICATIONS} or more"
+            f"use --replications {MIN_POINT_REPLICATIONS} or more"
         )
 
 
