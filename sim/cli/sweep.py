@@ -361,6 +361,9 @@ def text_report(result: SweepResult, files: list[str], sensitivity: Sensitivity 
         parts.append(_tornado_text(result))
     if sensitivity is not None:
         parts.append(sensitivity_text(sensitivity))
+    from sim.experiments.stats import METHOD
+
+    parts.append(f"Intervals: {METHOD}")
     parts.append(f"Results: {result.folder}\nFiles:   " + ", ".join(["summary.csv", "runs.parquet", *files]))
     return "\n\n".join(parts)
 
