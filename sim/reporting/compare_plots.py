@@ -276,7 +276,8 @@ def plot_payback(payback: Payback, path: Path) -> Path:
         ax.set_ylim(low - pad, high + pad)
         ax.set_title("Zoom on the break-even")
     fig.suptitle(
-        f"{payback.scenario} minus {payback.baseline}: cumulative revenue difference "
+        f"{payback.scenario} minus {payback.baseline}: cumulative revenue difference"
+        f"{' less one-off costs' if payback.change_cost else ''} "
         f"({payback.n_break_even} of {payback.n} replications break even)",
         fontsize=12,
         fontweight="bold",

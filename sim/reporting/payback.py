@@ -182,8 +182,8 @@ def payback_sentence(p: Payback, days: int) -> str:
     scale = money_scale(final.mean, final.low, final.high)
     interval = fmt_interval("money", final.low, final.high, sign=True)
     interval = f"95% CI {interval}" if has_interval(final.low, final.high) else interval
-    net = "revenue less one-off costs" if p.change_cost else "revenue"
-    end = f"The cumulative {net} difference at the end is {fmt_money(final.mean, scale, sign=True)}"
+    net = "difference of revenue less one-off costs" if p.change_cost else "revenue difference"
+    end = f"The cumulative {net} at the end is {fmt_money(final.mean, scale, sign=True)}"
     end += f" ({interval}). {_cost_sentence(p)}"
     if p.n_break_even == 0:
         return (

@@ -334,6 +334,6 @@ def test_costed_break_even_counts_the_one_off_cost_in_words():
     curves = pd.DataFrame({0: [-1.0e5, 2.0e5, 3.0e5], 1: [-2.0e5, 1.0e5, 2.0e5]}, index=days)
     payback = pay.Payback("a", "b", curves, pay.break_even_days(curves), [], 250_000.0, 1_234.0)
     text = pay.payback_sentence(payback, 15)
-    assert "revenue less one-off costs difference" in text
+    assert "cumulative difference of revenue less one-off costs at the end" in text
     assert "one-off cost of 250 k" in text and "1,234 working hours" in text
     assert pay.payback_record(payback)["change_cost"] == 250_000.0
