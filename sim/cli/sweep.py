@@ -181,7 +181,6 @@ def _handle(args: argparse.Namespace, kind: str) -> int:
     check_sweep_args(args)
     experiment = load(args, kind)
     check_work(args, experiment)
-    warn_few_replications(experiment)
     from sim.experiments.sweep import check_resume, default_sweep_dir
 
     if args.resume is not None:
@@ -190,6 +189,7 @@ def _handle(args: argparse.Namespace, kind: str) -> int:
     else:
         folder = new_results_folder(args, lambda base: default_sweep_dir(kind, experiment, base))
     args.interrupt_hint = f"finished runs are kept; finish with --resume {folder}"
+    warn_few_replications(experiment)  # once every option is known to be good
     with removed_if_unused(folder):
         result = _run(args, experiment, folder)
     args.interrupt_hint = None
