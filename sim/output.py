@@ -15,6 +15,7 @@ import csv
 import dataclasses
 import errno
 import fcntl
+import hashlib
 import io
 import json
 import math
@@ -34,6 +35,8 @@ from sim.model.params import Intervention
 from sim.model.scenario import PROJECT_ROOT, Scenario, ScenarioIntervention
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from sim.api import RunResult
 
 RESULTS_DIR = PROJECT_ROOT / "results"
@@ -109,6 +112,113 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+# ---------------------------------------------------------------------- self-describing tables
+LABEL_COLUMNS: tuple[str, ...] = ("run_id", "scenario", "replication", "seed", "world")  # lead every run row
+MAX_SET_LABEL = 40  # characters of the readable part of a --set folder name; the digest tells the rest
+
+
+def integer_counts(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `table` whose count columns (`sim.model.metrics.COUNTS`) are integers, for CSV files.
+
+    Runs store every summary value as a float (one schema for every chunk); a CSV reader should
+    see 250, not 250.0. A column with a missing value becomes pandas' nullable integer (an empty
+    cell); one that holds a fraction (a mean over runs) is left as it is.
+    """
+    import numpy as np
+
+    from sim.model.metrics import COUNTS
+
+    out = table.copy()
+    for name in (c for c in out.columns if c in COUNTS):
+        values = out[name].to_numpy(dtype=float, na_value=np.nan)
+        finite = values[np.isfinite(values)]
+        if np.isinf(values).any() or not np.array_equal(finite, np.round(finite)):
+            continue
+        out[name] = out[name].astype("Int64" if len(finite) < len(values) else np.int64)
+    return out
+
+
+def integer_count_values(row: dict[str, Any]) -> dict[str, Any]:
+    """A run summary's values with whole-number counts as ints (see `integer_counts`)."""
+    from sim.model.metrics import COUNTS
+
+    return {
+        k: int(v) if k in COUNTS and isinstance(v, float) and v.is_integer() else v for k, v in row.items()
+    }
+
+
+def with_parameter_columns(table: pd.DataFrame, values: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    """`table` with one column per parameter, the value of each row's scenario, after the run labels.
+
+    Args:
+        table: Rows of runs with a `scenario` column.
+        values: Per scenario name, the parameters to show (scenario keys) and their values.
+    """
+    names = list(dict.fromkeys(name for per in values.values() for name in per))
+    if table.empty or not names:
+        return table
+    out = table.copy()
+    at = max((out.columns.get_loc(c) + 1 for c in LABEL_COLUMNS if c in out.columns), default=0)
+    for offset, name in enumerate(names):
+        column = out["scenario"].map(lambda s, name=name: values.get(s, {}).get(name))
+        out.insert(at + offset, parameter_column(name, out.columns), column)
+    return out
+
+
+def parameter_column(name: str, taken: Any) -> str:
+    """A parameter's column: its scenario key, or `<section>.<key>` where an output has that name.
+
+    A few parameters share a name with a KPI (the lever `diy_hours` is hours per asset, the KPI
+    the hours spent; `customers` and `awareness` are also switches in [mechanisms]); their
+    column is named as the scenario file spells them, so neither hides the other.
+    """
+    from sim.model.params import parameter_fields
+
+    return f"{parameter_fields()[name][0]}.{name}" if name in taken else name
+
+
+def write_table_csv(path: Path, table: pd.DataFrame) -> Path:
+    """Write a table as CSV atomically, counts as integers (what every command's CSVs go through)."""
+    return atomic_write(path, lambda tmp: integer_counts(table).to_csv(tmp, index=False))
+
+
+def parquet_to_csv(source: Path, dest: Path, batch_rows: int = 200_000) -> None:
+    """Copy a Parquet table to CSV a batch at a time (bounded memory), counts as integers.
+
+    Nothing is written when `source` is missing (no run finished).
+    """
+    import pyarrow.parquet as pq
+
+    if not source.exists():
+        return
+
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8", newline="") as handle:
+            for i, batch in enumerate(pq.ParquetFile(source).iter_batches(batch_size=batch_rows)):
+                integer_counts(batch.to_pandas()).to_csv(handle, index=False, header=i == 0)
+
+    atomic_write(dest, write)
+
+
+def overrides_label(overrides: dict[str, Any]) -> str:
+    """A results folder's name part for `--set` overrides: readable, then a digest of all of them.
+
+    `{"n_reps": 12}` gives `set-n_reps-12-<6 hex>`: a `--set` run never shares a name with a
+    plain run of the same scenario and seed, nor with one of other overrides (the digest covers
+    every key and value, also those the readable part cuts off). Empty overrides give "".
+    """
+    if not overrides:
+        return ""
+    items = sorted(overrides.items())
+    readable = "_".join(f"{key}-{_toml_text(value)}" for key, value in items)[:MAX_SET_LABEL].rstrip("_-")
+    digest = hashlib.sha256(json.dumps(items, default=str).encode()).hexdigest()[:6]
+    return f"set-{readable}-{digest}"
+
+
+def _toml_text(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 # ---------------------------------------------------------------------- metadata

@@ -77,6 +77,22 @@ def add_replications_option(
     parser.add_argument(*flags, type=int, default=default, metavar=metavar, help=help)
 
 
+def add_csv_option(parser: Any) -> None:
+    """`--csv`: also write the time series as timeseries.csv (Parquet stays, for pandas and Arrow)."""
+    parser.add_argument(
+        "--csv",
+        action="store_true",
+        help="also write the time series as timeseries.csv (for spreadsheets; timeseries.parquet stays)",
+    )
+
+
+def add_set_option(
+    parser: Any, *, help: str = "override a parameter, e.g. --set n_reps=12 (repeatable)"
+) -> None:
+    """`--set KEY=VALUE` (repeatable): parameter overrides, parsed by `parse_set`."""
+    parser.add_argument("--set", action="append", metavar="KEY=VALUE", help=help)
+
+
 def add_output_options(parser: Any, *, json_help: str = JSON_HELP) -> None:
     """`--json | --quiet`: one JSON object, or the results folder alone, instead of the text report."""
     output = parser.add_mutually_exclusive_group()

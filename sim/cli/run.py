@@ -16,10 +16,12 @@ from sim.api import PERIODS, check_run_args, resolve_scenario, run
 from sim.cli.common import (
     EXIT_OK,
     PROG,
+    add_csv_option,
     add_days_option,
     add_out_option,
     add_output_options,
     add_seed_option,
+    add_set_option,
     align,
     check_options,
     format_kpis,
@@ -37,8 +39,8 @@ def register_run(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "run",
         help="run one scenario once and write its results",
-        description="Run one scenario once: print the KPIs and write timeseries.parquet, summary.csv, "
-        "metadata.json and run.png to a new folder.",
+        description="Run one scenario once: print the KPIs and write timeseries.parquet (and .csv with "
+        "--csv), summary.csv, metadata.json and run.png to a new folder.",
     )
     p.add_argument("scenario", help="scenario name (see 'scenarios') or path to a .toml file")
     add_seed_option(p)
@@ -47,12 +49,8 @@ def register_run(subparsers: Any) -> None:
     p.add_argument(
         "--period", choices=PERIODS, default="day", help="rows of timeseries.parquet (default: day)"
     )
-    p.add_argument(
-        "--set",
-        action="append",
-        metavar="KEY=VALUE",
-        help="override a parameter, e.g. --set n_reps=12 (repeatable)",
-    )
+    add_set_option(p)
+    add_csv_option(p)
     add_output_options(p, json_help="print one JSON object (summary and folder) only")
     p.set_defaults(handler=handle_run)
 
@@ -65,7 +63,8 @@ def handle_run(args: argparse.Namespace) -> int:
     nor an `--out` that cannot be written costs a simulation first.
     """
     check_run_args(args.days, args.seed, args.period)
-    scenario = resolve_scenario(args.scenario).with_values(parse_set(args.set), source="--set")
+    overrides = parse_set(args.set)
+    scenario = resolve_scenario(args.scenario).with_values(overrides, source="--set")
     check_options(args, "out")
     warn_late_interventions([scenario], args.days)
 
@@ -79,15 +78,16 @@ def handle_run(args: argparse.Namespace) -> int:
     limits.check_estimate(limits.estimate(sets, args.days, runs=1, workers=1), where=_where(args, scenario))
     seed = draw_seed() if args.seed is None else args.seed
 
-    from sim.output import default_run_dir
+    from sim.output import default_run_dir, overrides_label
     from sim.reporting.run import write_run
 
-    out_dir = new_results_folder(args, lambda base: default_run_dir(scenario.name, seed, base))
+    label = "-".join(part for part in (scenario.name, overrides_label(overrides)) if part)
+    out_dir = new_results_folder(args, lambda base: default_run_dir(label, seed, base))
     with removed_if_unused(out_dir):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", LateInterventionWarning)  # said above, in the CLI's words
             result = run(scenario, seed=seed, days=args.days, period=args.period)
-        write_run(result, out_dir, [PROG, *args.argv])
+        write_run(result, out_dir, [PROG, *args.argv], overrides=overrides, csv=args.csv)
     if args.json:
         print(json.dumps(_json_report(result, out_dir), allow_nan=False))
     elif args.quiet:

@@ -30,10 +30,12 @@ from typing import TYPE_CHECKING, Any
 from sim.cli.common import (
     EXIT_FAILURE,
     EXIT_OK,
+    add_csv_option,
     add_days_option,
     add_out_option,
     add_output_options,
     add_replications_option,
+    add_set_option,
     add_workers_option,
     align,
     cap_workers,
@@ -41,6 +43,7 @@ from sim.cli.common import (
     command_line,
     fail,
     new_results_folder,
+    parse_set,
     removed_if_unused,
     warn,
 )
@@ -66,8 +69,9 @@ def register_sweep(subparsers: Any) -> None:
         "sweep",
         help="run an experiment spec (grid, lhs, sobol, morris; tornado) and plot it",
         description="Run every design point of an experiment spec over replicated runs (streamed to disk; "
-        "--resume continues a killed sweep), then write runs.parquet, timeseries.parquet, summary.csv "
-        "(mean and 95%% CI per point), metadata.json and plots. Format: docs/EXPERIMENTS.md.",
+        "--resume continues a killed sweep), then write runs.parquet and runs.csv (every run's "
+        "parameters and KPIs), timeseries.parquet (and .csv with --csv), summary.csv (mean and 95%% CI "
+        "per point), metadata.json and plots. Format: docs/EXPERIMENTS.md.",
         epilog="Example: python run.py sweep followup_x_meetings --replications 2 --days 100",
     )
     _add_options(p)
@@ -113,6 +117,10 @@ def _add_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="allow up to 10,000,000 runs and 2,000,000 design points (default limits: 100,000 each)",
     )
+    add_set_option(
+        p, help="override a parameter of every structure the spec runs, e.g. --set n_reps=12 (repeatable)"
+    )
+    add_csv_option(p)
     add_output_options(p)
 
 
@@ -157,7 +165,8 @@ def load(args: argparse.Namespace, kind: str) -> Experiment:
     """The spec with command-line overrides; sensitivity needs a sobol or morris design."""
     from sim.experiments.spec import load_experiment
 
-    experiment = load_experiment(args.spec).with_overrides(args.replications, args.days)
+    overrides = parse_set(args.set)
+    experiment = load_experiment(args.spec).with_overrides(args.replications, args.days, overrides)
     if kind == "sensitivity" and experiment.design not in SENSITIVITY_DESIGNS:
         raise ParameterError(
             f"{experiment.where}: design: {experiment.design!r} has no sensitivity indices; "
@@ -243,6 +252,7 @@ def _run(args: argparse.Namespace, experiment: Experiment, folder: Path) -> Swee
             progress=not quiet,
             command=command,
             executor_label=handle.label,
+            csv=args.csv,
         )
 
 
@@ -251,10 +261,15 @@ def _plan(experiment: Experiment, folder: Path, executor: str, resume: bool) -> 
 
     names = experiment.varied
     varied = ", ".join(names) if len(names) <= 6 else f"{len(names)} parameters: {', '.join(names[:4])}, ..."
+    if experiment.structures:
+        varied = f"scenario ({len(experiment.structures)} structures)" + (f" x {varied}" if names else "")
     design = experiment.design if experiment.design != "none" else "tornado only"
+    structures = ", ".join(s.name for s in experiment.scenarios)
+    set_note = ", ".join(f"{k}={v}" for k, v in experiment.overrides.items())
     rows = [
         ("Experiment", f"{experiment.name}: {experiment.description}".rstrip(": ")),
-        ("Base scenario", experiment.scenario.name),
+        ("Structures" if experiment.structures else "Base scenario", structures),
+        *([("--set", set_note)] if set_note else []),
         (
             "Design",
             f"{design}, {experiment.points} points x {experiment.replications} replications = "
@@ -364,15 +379,27 @@ def text_report(result: SweepResult, files: list[str], sensitivity: Sensitivity 
     from sim.experiments.stats import METHOD
 
     parts.append(f"Intervals: {METHOD}")
-    parts.append(f"Results: {result.folder}\nFiles:   " + ", ".join(["summary.csv", "runs.parquet", *files]))
+    tables = [
+        "summary.csv",
+        "runs.csv",
+        "runs.parquet",
+        *(["timeseries.csv"] if _has_series_csv(result) else []),
+    ]
+    parts.append(f"Results: {result.folder}\nFiles:   " + ", ".join([*tables, *files]))
     return "\n\n".join(parts)
+
+
+def _has_series_csv(result: SweepResult) -> bool:
+    from sim.experiments.sweep import SERIES_CSV
+
+    return (result.folder / SERIES_CSV).exists()
 
 
 def _best_points(result: SweepResult) -> str:
     kpi = result.experiment.kpis[0]
     design = result.summary[result.summary["part"] == "design"]
     top = design.sort_values(f"{kpi}_mean", ascending=False, kind="stable").head(SHOWN_POINTS)
-    names = [a.name for a in result.experiment.parameters]
+    names = list(result.experiment.factors)
     rows = [("point", *names, f"{kpi} mean (95% CI)")]
     for _, row in top.iterrows():
         rows.append((str(row["point"]), *(_cell(row[n]) for n in names), _with_ci(row, kpi)))
@@ -468,7 +495,15 @@ def json_report(result: SweepResult, files: list[str], sensitivity: Sensitivity 
         "failed": list(result.failed),
         "seconds": round(result.seconds, 3),
         "seeds": {"root_seed": experiment.seed, "design_seed": experiment.design_seed},
-        "files": ["metadata.json", "design.csv", "runs.parquet", "summary.csv", *files],
+        "files": [
+            "metadata.json",
+            "design.csv",
+            "runs.parquet",
+            "runs.csv",
+            "summary.csv",
+            *(["timeseries.csv"] if _has_series_csv(result) else []),
+            *files,
+        ],
     }
     if sensitivity is not None:
         report["sensitivity"] = {

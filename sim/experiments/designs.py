@@ -9,18 +9,23 @@ parameters floats).
 
 Tornado points follow the design's: the base scenario, then each tornado parameter at its first
 and second value with everything else at the base scenario's values.
+
+A structure factor (`scenario` lists several scenarios) repeats the design's points on each
+structure, structure by structure, with the same sample: policies x scenarios, paired by point.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from sim.experiments.spec import Experiment
+from sim.model.scenario import Scenario
+from sim.output import parameter_column
 
 DESIGN, TORNADO_BASE, TORNADO_LOW, TORNADO_HIGH = "design", "tornado_base", "tornado_low", "tornado_high"
 
@@ -34,21 +39,35 @@ class DesignPoint:
         part: "design", "tornado_base", "tornado_low" or "tornado_high".
         tornado_parameter: The parameter a tornado point moves ("" otherwise).
         values: Every varied parameter (`Experiment.varied`) with its value at this point.
+        scenario: The structure (scenario name) the point is run on.
+        structure: Columns of the parameters the structures set differently, or `--set` gives, and
+            the design does not vary (`Experiment.shown_parameters`), for the tables only: the
+            structure's own values, already in its parameters.
     """
 
     index: int
     part: str
     tornado_parameter: str
     values: dict[str, Any]
+    scenario: str = ""
+    structure: dict[str, Any] = field(default_factory=dict)
 
     def labels(self) -> dict[str, Any]:
         """The identifying columns of this point in every output table."""
+        head = {"point": self.index, "part": self.part, "tornado_parameter": self.tornado_parameter}
         return {
-            "point": self.index,
-            "part": self.part,
-            "tornado_parameter": self.tornado_parameter,
+            **head,
+            **({"scenario": self.scenario} if self.scenario else {}),
+            **self.structure,
             **self.values,
         }
+
+    def run_labels(self) -> dict[str, Any]:
+        """The labels a run of this point carries (`RunSpec.point`): all but the scenario.
+
+        The scenario is the run's own field, so a one-structure sweep keeps the run ids it always had.
+        """
+        return {k: v for k, v in self.labels().items() if k != "scenario"}
 
 
 def salib_problem(experiment: Experiment) -> dict[str, Any]:
@@ -77,19 +96,27 @@ def unit_sample(experiment: Experiment) -> np.ndarray:
 
 
 def design_points(experiment: Experiment) -> Iterator[DesignPoint]:
-    """Every point of the experiment, lazily: the design's, then the tornado's."""
-    base = base_values(experiment)
-    design = _grid(experiment) if experiment.design == "grid" else _sampled(experiment)
+    """Every point of the experiment, lazily: the design's on each structure, then the tornado's."""
     count = 0
-    for count, values in enumerate(design, start=1):
-        yield DesignPoint(count - 1, DESIGN, "", {**base, **values})
-    yield from _tornado(experiment, base, count)
+    for scenario in experiment.scenarios:
+        base, structure = base_values(experiment, scenario), structure_values(experiment, scenario)
+        design = _grid(experiment) if experiment.design == "grid" else _sampled(experiment)
+        for values in design:
+            yield DesignPoint(count, DESIGN, "", {**base, **values}, scenario.name, structure)
+            count += 1
+    yield from _tornado(experiment, base_values(experiment), count)
 
 
-def base_values(experiment: Experiment) -> dict[str, Any]:
-    """The base scenario's value of every varied parameter."""
-    flat = experiment.scenario.params.flat()
+def base_values(experiment: Experiment, scenario: Scenario | None = None) -> dict[str, Any]:
+    """A structure's (by default the base scenario's) value of every varied parameter."""
+    flat = (scenario or experiment.scenario).params.flat()
     return {name: flat[name] for name in experiment.varied}
+
+
+def structure_values(experiment: Experiment, scenario: Scenario) -> dict[str, Any]:
+    """The structure's values of `Experiment.shown_parameters`, by column name."""
+    flat = scenario.params.flat()
+    return {parameter_column(n, experiment.kpis): flat[n] for n in experiment.shown_parameters}
 
 
 def _grid(experiment: Experiment) -> Iterator[dict[str, Any]]:
@@ -109,9 +136,10 @@ def _sampled(experiment: Experiment) -> Iterator[dict[str, Any]]:
 def _tornado(experiment: Experiment, base: dict[str, Any], start: int) -> Iterator[DesignPoint]:
     if not experiment.tornado:
         return
-    yield DesignPoint(start, TORNADO_BASE, "", dict(base))
+    name = experiment.scenario.name
+    yield DesignPoint(start, TORNADO_BASE, "", dict(base), name)
     index = start + 1
     for axis in experiment.tornado:
         for part, value in zip((TORNADO_LOW, TORNADO_HIGH), axis.values, strict=True):
-            yield DesignPoint(index, part, axis.name, {**base, axis.name: value})
+            yield DesignPoint(index, part, axis.name, {**base, axis.name: value}, name)
             index += 1

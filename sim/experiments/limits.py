@@ -171,14 +171,17 @@ def experiment_estimate(experiment: Experiment, workers: int) -> WorkEstimate:
 
     Inquiries rise with the budget share and the revenue target and fall with the cost per
     inquiry, so the bound takes each of these at the extreme any axis (design or tornado) gives
-    it: one parameter set, however many points the design has.
+    it: one parameter set per structure, however many points the design has.
     """
-    params = experiment.scenario.params
     extremes = {"marketing_budget_share": max, "revenue_target_per_year": max, "cost_per_inquiry": min}
     values: dict[str, float] = {}
     for axis in (*experiment.parameters, *experiment.tornado):
         pick = extremes.get(axis.name)
         if pick is not None and axis.kind != "choices":
             values[axis.name] = pick(values.get(axis.name, pick(axis.values)), pick(axis.values))
-    sets = with_interventions(params.with_values(values), experiment.scenario.interventions)
+    sets = [
+        params
+        for structure in experiment.scenarios
+        for params in with_interventions(structure.params.with_values(values), structure.interventions)
+    ]
     return estimate(sets, experiment.days, experiment.runs, workers)

@@ -17,7 +17,6 @@ import dataclasses
 import hashlib
 import json
 import math
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,45 +24,42 @@ from typing import Any
 
 import numpy as np
 
-from sim.model.params import GROUPS, ParameterError, parameter_fields, suggest
+from sim.experiments.spec_checks import (
+    TOP_LEVEL_KEYS,
+    Axis,
+    ExperimentError,
+    boolean,
+    choice,
+    experiment_error,
+    parameter_axes,
+    string,
+    tornado_axes,
+    whole,
+)
+from sim.model.params import ParameterError, parameter_fields, suggest
 from sim.model.scenario import (
     PROJECT_ROOT,
     SCENARIO_DIR,
     Scenario,
-    _allowed,
     _label,
     _read_toml,
     _toml,
-    _value_problem,
+    differing_parameters,
     load_scenario,
 )
+
+__all__ = ["Axis", "Experiment", "ExperimentError", "experiment_error", "load_experiment"]
 
 EXPERIMENT_DIR = PROJECT_ROOT / "experiments"
 DESIGNS: tuple[str, ...] = ("grid", "lhs", "sobol", "morris")
 SAMPLED_DESIGNS: tuple[str, ...] = ("lhs", "sobol", "morris")
 PERIODS: tuple[str, ...] = ("day", "week", "month", "quarter", "none")
-TOP_LEVEL_KEYS: tuple[str, ...] = (
-    "name",
-    "description",
-    "scenario",
-    "design",
-    "samples",
-    "levels",
-    "second_order",
-    "replications",
-    "days",
-    "seed",
-    "design_seed",
-    "period",
-    "kpis",
-    "parameters",
-    "tornado",
-)
 DESIGN_KEYS: dict[str, tuple[str, ...]] = {  # keys that only some designs accept
     "samples": SAMPLED_DESIGNS,
     "levels": ("morris",),
     "second_order": ("sobol",),
 }
+STRUCTURE_DESIGNS: tuple[str, ...] = ("grid", "lhs")  # designs a list of scenarios can be crossed with
 MAX_REPLICATIONS = 500
 MAX_SEED = 2**63  # as sim.api.MAX_SEED: seeds are stored as int64
 MAX_SAMPLES = 10_000_000
@@ -75,52 +71,7 @@ DESIGN_SEED_STREAM = 1  # SeedSequence([root, stream]): the design sample's seed
 ANALYSIS_SEED_STREAM = 2  # ... and the bootstrap seed of the sensitivity indices
 
 
-class ExperimentError(ParameterError):
-    """An experiment spec that cannot be used; one line: file, key, problem, what is allowed."""
-
-
-def experiment_error(where: str, key: str | None, problem: str, allowed: str) -> ExperimentError:
-    """Build the one-line `<file>: <key>: <problem>; allowed: <allowed>` message users see."""
-    location = f"{where}: {key}" if key else where
-    return ExperimentError(f"{location}: {problem}; allowed: {allowed}")
-
-
 # ---------------------------------------------------------------------- data
-@dataclass(frozen=True)
-class Axis:
-    """One varied parameter: grid values, a numeric range, or choices a design picks from.
-
-    Attributes:
-        name: Parameter name (its dataclass field, scenario key and output column).
-        kind: "values" (a grid's list), "range" ([low, high] of a number) or "choices"
-            (the categorical or true/false values a sampled design picks from).
-        values: The grid values, (low, high), or the choices, typed as the parameter.
-    """
-
-    name: str
-    kind: str
-    values: tuple[Any, ...]
-
-    def value_at(self, u: float) -> Any:
-        """The parameter value at unit coordinate `u` in [0, 1] of a sampled design.
-
-        Integers split [low, high] into equal bins, one per whole number, and so do choices, so
-        every value is equally likely under a uniform design.
-        """
-        if self.kind == "choices":
-            return self.values[min(int(u * len(self.values)), len(self.values) - 1)]
-        low, high = self.values
-        if isinstance(low, int):
-            return int(min(low + math.floor(u * (high - low + 1)), high))
-        return float(low + u * (high - low))
-
-    def describe(self) -> Any:
-        """JSON-ready form for metadata: a list of values or {low, high}."""
-        if self.kind == "range":
-            return {"low": self.values[0], "high": self.values[1]}
-        return list(self.values)
-
-
 @dataclass(frozen=True)
 class Experiment:
     """A validated experiment spec, with command-line overrides applied.
@@ -129,7 +80,8 @@ class Experiment:
         name: The `name` key, else the file name without `.toml`.
         description: One line for listings and reports.
         path: The spec file.
-        scenario: The base scenario as resolved; every run starts from its parameters.
+        scenario: The base scenario as resolved; every run starts from its parameters (the first
+            structure when `scenario` lists several).
         design: grid, lhs, sobol or morris; "none" when only `[tornado]` is given.
         parameters: The varied parameters, in file order.
         tornado: One-at-a-time (first, second) values around the base scenario.
@@ -144,6 +96,9 @@ class Experiment:
         levels: Morris grid levels.
         second_order: Whether Sobol' samples allow second-order indices.
         spec: The file's content as parsed, for metadata.
+        structures: The scenarios crossed with the design when `scenario` is a list (a structure
+            factor: every design point is run on each); empty for one base scenario.
+        overrides: `--set` values applied to every structure before the design's own values.
     """
 
     name: str
@@ -164,11 +119,34 @@ class Experiment:
     levels: int = DEFAULT_MORRIS_LEVELS
     second_order: bool = False
     spec: dict[str, Any] = field(default_factory=dict, compare=False)
+    structures: tuple[Scenario, ...] = ()
+    overrides: dict[str, Any] = field(default_factory=dict)
 
     @property
     def where(self) -> str:
         """The spec file as named in messages (relative to the current folder when possible)."""
         return _label(self.path)
+
+    @property
+    def scenarios(self) -> tuple[Scenario, ...]:
+        """The structures the design is run on: those listed, else the base scenario alone."""
+        return self.structures or (self.scenario,)
+
+    @property
+    def factors(self) -> tuple[str, ...]:
+        """The columns that tell design points apart: `scenario` for a structure factor, then the axes."""
+        return (*(("scenario",) if self.structures else ()), *(a.name for a in self.parameters))
+
+    @property
+    def shown_parameters(self) -> tuple[str, ...]:
+        """Columns of every table besides the varied parameters: structure differences, `--set` keys.
+
+        The parameters the structures set differently, and every `--set` key, so that a table says
+        what its runs were without its metadata.json.
+        """
+        differ = differing_parameters([s.params for s in self.structures]) if self.structures else []
+        names = [*differ, *(n for n in self.overrides if n not in differ)]
+        return tuple(name for name in names if name not in self.varied)
 
     @property
     def varied(self) -> tuple[str, ...]:
@@ -181,12 +159,14 @@ class Experiment:
         """Points of the design proper (without the tornado's)."""
         d, n = len(self.parameters), self.samples or 0
         if self.design == "grid":
-            return math.prod(len(a.values) for a in self.parameters)
-        if self.design == "sobol":
-            return n * (2 * d + 2 if self.second_order else d + 2)
-        if self.design == "morris":
-            return n * (d + 1)
-        return n  # lhs, or 0 for "none"
+            per_structure = math.prod(len(a.values) for a in self.parameters)
+        elif self.design == "sobol":
+            per_structure = n * (2 * d + 2 if self.second_order else d + 2)
+        elif self.design == "morris":
+            per_structure = n * (d + 1)
+        else:
+            per_structure = n  # lhs, or 0 for "none"
+        return per_structure * len(self.scenarios)
 
     @property
     def tornado_points(self) -> int:
@@ -203,14 +183,33 @@ class Experiment:
         """All runs: points times replications."""
         return self.points * self.replications
 
-    def with_overrides(self, replications: int | None = None, days: int | None = None) -> Experiment:
-        """Copy with `--replications` / `--days` applied (checked like the file's values)."""
+    def with_overrides(
+        self,
+        replications: int | None = None,
+        days: int | None = None,
+        overrides: dict[str, Any] | None = None,
+    ) -> Experiment:
+        """Copy with `--replications` / `--days` / `--set` applied (checked like the file's values).
+
+        `--set` values apply to every structure; a parameter the spec varies is refused, since
+        the design would overwrite it at every point.
+        """
         where = "command line"
         changes: dict[str, Any] = {}
         if replications is not None:
-            changes["replications"] = _whole(where, "--replications", replications, 1, MAX_REPLICATIONS)
+            changes["replications"] = whole(where, "--replications", replications, 1, MAX_REPLICATIONS)
         if days is not None:
-            changes["days"] = _whole(where, "--days", days, 1, None)
+            changes["days"] = whole(where, "--days", days, 1, None)
+        if overrides:
+            clash = [name for name in overrides if name in self.varied]
+            if clash:
+                raise ParameterError(
+                    f"--set: {clash[0]}: also varied by {self.where}; allowed: a parameter the spec does "
+                    f"not vary (it varies {', '.join(self.varied)})"
+                )
+            changes["scenario"] = self.scenario.with_values(overrides, source="--set")
+            changes["structures"] = tuple(s.with_values(overrides, source="--set") for s in self.structures)
+            changes["overrides"] = {**self.overrides, **overrides}
         return dataclasses.replace(self, **changes)
 
     def settings(self) -> dict[str, Any]:
@@ -232,6 +231,12 @@ class Experiment:
             "design_seed": self.design_seed,
             "period": self.period,
             "kpis": list(self.kpis),
+            **(
+                {"structures": {s.name: _structure_settings(s) for s in self.structures}}
+                if self.structures
+                else {}
+            ),
+            **({"set": dict(self.overrides)} if self.overrides else {}),
         }
 
     def fingerprint(self) -> str:
@@ -241,6 +246,13 @@ class Experiment:
 
 
 # ---------------------------------------------------------------------- loading
+def _structure_settings(scenario: Scenario) -> dict[str, Any]:
+    return {
+        "params": scenario.params.flat(),
+        "interventions": [(i.day, sorted(i.values.items())) for i in scenario.interventions],
+    }
+
+
 def load_experiment(name_or_path: str | Path) -> Experiment:
     """Load and validate an experiment spec.
 
@@ -258,34 +270,40 @@ def load_experiment(name_or_path: str | Path) -> Experiment:
     except ParameterError as err:  # the scenario reader's one-line message, under this module's type
         raise ExperimentError(str(err)) from None
     _check_top_level(where, doc)
-    design = _design(where, doc)
-    parameters = _parameters(where, doc, design)
-    tornado = _tornado(where, doc)
-    if not parameters and not tornado:
-        raise experiment_error(where, "parameters", "nothing to vary", "a [parameters] or [tornado] table")
-    seed = _whole(where, "seed", doc.get("seed", DEFAULT_SEED), 0, MAX_SEED - 1)
+    scenarios = _scenarios(where, path, doc)
+    design = _design(where, doc, structures=len(scenarios) > 1)
+    parameters = parameter_axes(where, doc, design)
+    tornado = tornado_axes(where, doc)
+    if not parameters and not tornado and len(scenarios) < 2:
+        raise experiment_error(
+            where,
+            "parameters",
+            "nothing to vary",
+            "a [parameters] or [tornado] table, or a list of scenarios",
+        )
+    _check_structures(where, scenarios, design, tornado)
+    seed = whole(where, "seed", doc.get("seed", DEFAULT_SEED), 0, MAX_SEED - 1)
     varied = [a.name for a in (*parameters, *tornado)]
     return Experiment(
-        name=_string(where, "name", doc.get("name", path.stem)),
-        description=_string(where, "description", doc.get("description", "")),
+        name=string(where, "name", doc.get("name", path.stem)),
+        description=string(where, "description", doc.get("description", "")),
         path=path,
-        scenario=_base_scenario(where, path, doc),
+        scenario=scenarios[0],
         design=design,
         parameters=parameters,
         tornado=tornado,
-        replications=_whole(
-            where, "replications", _required(where, doc, "replications"), 1, MAX_REPLICATIONS
-        ),
-        days=_whole(where, "days", doc.get("days", DEFAULT_DAYS), 1, None),
+        replications=whole(where, "replications", _required(where, doc, "replications"), 1, MAX_REPLICATIONS),
+        days=whole(where, "days", doc.get("days", DEFAULT_DAYS), 1, None),
         seed=seed,
         design_seed=_design_seed(where, doc, seed),
         analysis_seed=derived_seed(seed, ANALYSIS_SEED_STREAM),
-        period=_choice(where, "period", doc.get("period", DEFAULT_PERIOD), PERIODS),
+        period=choice(where, "period", doc.get("period", DEFAULT_PERIOD), PERIODS),
         kpis=_kpis(where, doc, varied),
         samples=_samples(where, doc, design, len(parameters)),
         levels=_levels(where, doc),
-        second_order=_boolean(where, "second_order", doc.get("second_order", False)),
+        second_order=boolean(where, "second_order", doc.get("second_order", False)),
         spec=doc,
+        structures=scenarios if len(scenarios) > 1 else (),
     )
 
 
@@ -352,14 +370,17 @@ def _required(where: str, doc: dict[str, Any], key: str) -> Any:
     return doc[key]
 
 
-def _design(where: str, doc: dict[str, Any]) -> str:
-    """The design, required with [parameters]; design-only keys must match it."""
+def _design(where: str, doc: dict[str, Any], structures: bool = False) -> str:
+    """The design, required with [parameters]; design-only keys must match it.
+
+    Structures alone (a list of scenarios, no [parameters]) are a grid of one point per structure.
+    """
     if "design" not in doc:
         if doc.get("parameters"):
             raise experiment_error(where, "design", "missing", ", ".join(DESIGNS))
-        design = "none"
+        design = "grid" if structures and not doc.get("tornado") else "none"
     else:
-        design = _choice(where, "design", doc["design"], DESIGNS)
+        design = choice(where, "design", doc["design"], DESIGNS)
     for key, designs in DESIGN_KEYS.items():
         if key in doc and design not in designs:
             raise experiment_error(
@@ -372,7 +393,7 @@ def _samples(where: str, doc: dict[str, Any], design: str, dimensions: int) -> i
     """The `samples` key: lhs points, Sobol' base size (a power of two) or Morris trajectories."""
     if design not in SAMPLED_DESIGNS:
         return None
-    n = _whole(where, "samples", _required(where, doc, "samples"), 2, MAX_SAMPLES)
+    n = whole(where, "samples", _required(where, doc, "samples"), 2, MAX_SAMPLES)
     if design == "sobol" and n & (n - 1):
         below, above = 2 ** int(math.log2(n)), 2 ** math.ceil(math.log2(n))
         raise experiment_error(
@@ -389,7 +410,7 @@ def _samples(where: str, doc: dict[str, Any], design: str, dimensions: int) -> i
 
 
 def _levels(where: str, doc: dict[str, Any]) -> int:
-    levels = _whole(where, "levels", doc.get("levels", DEFAULT_MORRIS_LEVELS), 2, 20)
+    levels = whole(where, "levels", doc.get("levels", DEFAULT_MORRIS_LEVELS), 2, 20)
     if levels % 2:
         raise experiment_error(
             where, "levels", f"{levels} is odd (Morris steps need an even number of levels)", "2, 4, 6, ..."
@@ -399,7 +420,7 @@ def _levels(where: str, doc: dict[str, Any]) -> int:
 
 def _design_seed(where: str, doc: dict[str, Any], seed: int) -> int:
     if "design_seed" in doc:
-        return _whole(where, "design_seed", doc["design_seed"], 0, 2**32 - 1)
+        return whole(where, "design_seed", doc["design_seed"], 0, 2**32 - 1)
     return derived_seed(seed, DESIGN_SEED_STREAM)
 
 
@@ -424,15 +445,58 @@ def _kpis(where: str, doc: dict[str, Any], varied: Sequence[str]) -> tuple[str, 
     return tuple(value)
 
 
-def _base_scenario(where: str, spec_path: Path, doc: dict[str, Any]) -> Scenario:
-    """Load the base scenario: a shipped name, or a path relative to the spec file."""
-    text = _string(where, "scenario", _required(where, doc, "scenario"))
+def _scenarios(where: str, spec_path: Path, doc: dict[str, Any]) -> tuple[Scenario, ...]:
+    """The base scenario, or the structures of a structure factor: `scenario = ["a", "b", ...]`."""
+    value = _required(where, doc, "scenario")
+    if not isinstance(value, list):
+        return (_base_scenario(where, "scenario", spec_path, string(where, "scenario", value)),)
+    if len(value) < 2:
+        raise experiment_error(
+            where,
+            "scenario",
+            f"got {_toml(value)}",
+            'one scenario name, or a list of two or more: ["a", "b"]',
+        )
+    scenarios = []
+    for i, item in enumerate(value):
+        key = f"scenario[{i}]"
+        scenario = _base_scenario(where, key, spec_path, string(where, key, item))
+        if scenario.name in [s.name for s in scenarios]:
+            raise experiment_error(where, key, f"{scenario.name!r} listed twice", "each structure once")
+        scenarios.append(scenario)
+    return tuple(scenarios)
+
+
+def _check_structures(
+    where: str, scenarios: Sequence[Scenario], design: str, tornado: Sequence[Axis]
+) -> None:
+    """A structure factor crosses a grid or a Latin hypercube; indices and tornados assume one base."""
+    if len(scenarios) < 2:
+        return
+    if design not in STRUCTURE_DESIGNS:
+        raise experiment_error(
+            where,
+            "scenario",
+            f"a list of structures with design {design!r} (its indices assume one base scenario)",
+            f"one scenario, or design = {' or '.join(STRUCTURE_DESIGNS)} to cross structures",
+        )
+    if tornado:
+        raise experiment_error(
+            where,
+            "tornado",
+            "one-at-a-time runs around a list of structures",
+            "a [tornado] table with one base scenario",
+        )
+
+
+def _base_scenario(where: str, key: str, spec_path: Path, text: str) -> Scenario:
+    """Load a base scenario: a shipped name, or a path relative to the spec file."""
     if text.endswith(".toml") or "/" in text or "\\" in text:
         path = Path(text) if Path(text).is_absolute() else spec_path.parent / text
         if not path.is_file():
             raise experiment_error(
                 where,
-                "scenario",
+                key,
                 f"file not found: {text}",
                 "a shipped scenario or a .toml path relative to this file",
             )
@@ -440,145 +504,14 @@ def _base_scenario(where: str, spec_path: Path, doc: dict[str, Any]) -> Scenario
     shipped = sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
     if text not in shipped:
         raise experiment_error(
-            where, "scenario", f"unknown scenario {text!r}{suggest(text, shipped)}", ", ".join(shipped)
+            where, key, f"unknown scenario {text!r}{suggest(text, shipped)}", ", ".join(shipped)
         )
     return load_scenario(text)
 
 
-# ---------------------------------------------------------------------- parameters
-def _parameters(where: str, doc: dict[str, Any], design: str) -> tuple[Axis, ...]:
-    """[parameters]: value lists for a grid, ranges (or choices) for a sampled design."""
-    axes = []
-    for name, value in doc.get("parameters", {}).items():
-        key = f"parameters.{name}"
-        f = _field(where, key, name)
-        if design == "grid":
-            axes.append(_grid_axis(where, key, name, value, f))
-        else:
-            axes.append(_sampled_axis(where, key, name, value, f))
-    return tuple(axes)
-
-
-def _tornado(where: str, doc: dict[str, Any]) -> tuple[Axis, ...]:
-    """[tornado]: two values per parameter, each run with everything else at the base scenario."""
-    axes = []
-    for name, value in doc.get("tornado", {}).items():
-        key = f"tornado.{name}"
-        f = _field(where, key, name)
-        values = _value_list(where, key, name, value, f)
-        if len(values) != 2:
-            raise experiment_error(
-                where,
-                key,
-                f"got {len(values)} values",
-                "exactly two values [low, high] to vary one at a time",
-            )
-        if _is_number(f) and not values[0] < values[1]:
-            raise experiment_error(
-                where, key, f"low {values[0]!r} is not below high {values[1]!r}", "[low, high]"
-            )
-        axes.append(Axis(name, "values", values))
-    return tuple(axes)
-
-
-def _field(where: str, key: str, name: str) -> dataclasses.Field:
-    """The dataclass field of a parameter name, or an error with the closest names."""
-    fields = parameter_fields()
-    if name in TOP_LEVEL_KEYS:
-        table = key.split(".")[0]
-        raise experiment_error(
-            where,
-            key,
-            f"a top-level key inside [{table}]",
-            f"move {name} above the first [table] of the file",
-        )
-    if name not in fields:
-        raise experiment_error(
-            where,
-            key,
-            f"unknown parameter{suggest(name, fields)}",
-            "a parameter of [market], [levers] or [mechanisms] (all listed in docs/ODD.md)",
-        )
-    return fields[name][1]
-
-
-def _grid_axis(where: str, key: str, name: str, value: Any, f: dataclasses.Field) -> Axis:
-    return Axis(name, "values", _value_list(where, key, name, value, f))
-
-
-def _sampled_axis(where: str, key: str, name: str, value: Any, f: dataclasses.Field) -> Axis:
-    """A numeric [low, high] range, or the choices of a categorical or true/false parameter."""
-    values = _value_list(where, key, name, value, f)
-    if not _is_number(f):
-        if len(values) < 2:
-            raise experiment_error(where, key, "only one choice", "two or more choices to sample from")
-        return Axis(name, "choices", values)
-    if len(values) != 2 or not values[0] < values[1]:
-        got = f"got {_toml(list(values))}" if len(values) != 2 else f"low {values[0]!r} is not below high"
-        raise experiment_error(where, key, got, f"a range [low, high] with low < high, within {_allowed(f)}")
-    return Axis(name, "range", values)
-
-
-def _value_list(where: str, key: str, name: str, value: Any, f: dataclasses.Field) -> tuple[Any, ...]:
-    """A non-empty list of distinct, valid values of one parameter, typed as the parameter."""
-    if not isinstance(value, list) or not value:
-        raise experiment_error(
-            where, key, f"got {_toml(value)}", f"a non-empty list of values: {_allowed(f)}"
-        )
-    values = tuple(_parameter_value(where, f"{key}[{i}]", name, v, f) for i, v in enumerate(value))
-    for i, v in enumerate(values):
-        if values.index(v) != i:
-            raise experiment_error(where, f"{key}[{i}]", f"{_toml(value[i])} listed twice", "each value once")
-    return values
-
-
-def _parameter_value(where: str, key: str, name: str, value: Any, f: dataclasses.Field) -> Any:
-    """Check a value against the parameter's type and range (as scenario files are checked)."""
-    group = parameter_fields()[name][0]
-    try:
-        GROUPS[group](**{name: value})
-    except ParameterError:
-        raise experiment_error(where, key, _value_problem(value, f), _allowed(f)) from None
-    kind = type(f.default)
-    return kind(value) if kind in (int, float) else value
-
-
-def _is_number(f: dataclasses.Field) -> bool:
-    return type(f.default) in (int, float)
-
-
-# ---------------------------------------------------------------------- scalar values
-def _whole(where: str, key: str, value: Any, low: int, high: int | None) -> int:
-    """A whole number in [low, high] (no upper bound when high is None)."""
-    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool)
-    if not ok or value < low or (high is not None and value > high):
-        allowed = f"a whole number from {low} to {high}" if high is not None else f"a whole number >= {low}"
-        raise experiment_error(where, key, f"got {_toml(value)}", allowed)
-    return int(value)
-
-
-def _string(where: str, key: str, value: Any) -> str:
-    if not isinstance(value, str):
-        raise experiment_error(where, key, f"must be a string, got {_toml(value)}", 'a quoted string "..."')
-    return value
-
-
-def _boolean(where: str, key: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise experiment_error(where, key, f"wrong type: got {_toml(value)}", "true or false")
-    return value
-
-
-def _choice(where: str, key: str, value: Any, choices: Sequence[str]) -> str:
-    if not isinstance(value, str) or value not in choices:
-        hint = suggest(value, choices) if isinstance(value, str) else ""
-        raise experiment_error(where, key, f"got {_toml(value)}{hint}", ", ".join(choices))
-    return value
-
-
 def intervention_note(experiment: Experiment) -> str | None:
     """A note when the base scenario's interventions also set a varied parameter later in a run."""
-    later = {name for item in experiment.scenario.interventions for name in item.values}
+    later = {name for s in experiment.scenarios for item in s.interventions for name in item.values}
     clash = [n for n in experiment.varied if n in later]
     if not clash:
         return None

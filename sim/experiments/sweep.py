@@ -11,10 +11,11 @@ design points at a time (`ROW_BUDGET` rows), each range read from every chunk th
 sorted and appended. Tables are sorted by design point, replication (and period), so they are
 bit-identical whichever executor and however many workers ran them.
 
-Files of a sweep folder: `metadata.json`, `design.csv` (one row per point), `runs.parquet` (one
-row per run), `timeseries.parquet` (one row per run and period), `summary.csv` (mean and 95% CI
-of each KPI per point), `tornado.csv` (with a [tornado] table), and the runner's chunk folders
-`runs/`, `series/`, `failures/`.
+Files of a sweep folder: `metadata.json`, `design.csv` (one row per point), `runs.parquet` and
+`runs.csv` (one row per run: scenario, replication, seed, every varied parameter and every KPI, as
+BehaviorSpace's table output), `timeseries.parquet` (one row per run and period; also
+`timeseries.csv` when asked), `summary.csv` (mean and 95% CI of each KPI per point), `tornado.csv`
+(with a [tornado] table), and the runner's chunk folders `runs/`, `series/`, `failures/`.
 """
 
 from __future__ import annotations
@@ -69,7 +70,9 @@ from sim.output import (
     environment_metadata,
     folder_lock,
     jsonable,
+    overrides_label,
     package_versions,
+    parquet_to_csv,
     results_dir,
     scenario_metadata,
     utc_now,
@@ -80,6 +83,7 @@ if TYPE_CHECKING:
 
 METADATA_FILE, DESIGN_FILE, RUNS_FILE = "metadata.json", "design.csv", "runs.parquet"
 SERIES_FILE, SUMMARY_FILE, TORNADO_FILE = "timeseries.parquet", "summary.csv", "tornado.csv"
+RUNS_CSV, SERIES_CSV = "runs.csv", "timeseries.csv"
 ROW_BUDGET = 200_000  # rows held in memory while sorting a final table: a few tens of MB at most
 RUN_ORDER: tuple[str, ...] = ("point", "replication")
 EXTRA_PACKAGES: tuple[str, ...] = ("SALib", "dask", "distributed", "tqdm")
@@ -113,10 +117,14 @@ class SweepResult:
 
 # ---------------------------------------------------------------------- runs
 def run_specs(experiment: Experiment) -> Iterator[RunSpec]:
-    """Every run of the experiment, lazily, point by point; replication i has the same seed everywhere."""
+    """Every run of the experiment, lazily, point by point; replication i has the same seed everywhere.
+
+    A point on a structure starts from that structure's parameters and interventions.
+    """
     seeds = replication_seeds(experiment.seed, experiment.replications)
-    base = experiment.scenario
+    structures = {s.name: s for s in experiment.scenarios}
     for point in design_points(experiment):
+        base = structures[point.scenario or experiment.scenario.name]
         params = base.params.with_values(point.values)
         for replication, seed in enumerate(seeds):
             yield RunSpec(
@@ -127,7 +135,7 @@ def run_specs(experiment: Experiment) -> Iterator[RunSpec]:
                 days=experiment.days,
                 period=experiment.period,
                 interventions=tuple(base.interventions),
-                point=point.labels(),
+                point=point.run_labels(),
             )
 
 
@@ -164,6 +172,7 @@ def run_sweep(
     progress: bool = False,
     command: Sequence[str] = (),
     executor_label: str = "",
+    csv: bool = False,
 ) -> SweepResult:
     """Run every run of `experiment` not yet in `folder`, then write the final tables.
 
@@ -179,6 +188,7 @@ def run_sweep(
         progress: Show a progress bar on a terminal.
         command: The command line, for metadata.json.
         executor_label: How the runs were executed, for metadata.json.
+        csv: Also write the time series as timeseries.csv (runs.csv is always written).
     """
     started, clock = utc_now(), time.perf_counter()
     folder = Path(folder)
@@ -194,7 +204,7 @@ def run_sweep(
         atomic_write_json(folder / METADATA_FILE, meta)
         try:
             summary, tornado = _session(
-                experiment, folder, store, executor, skipped, progress, in_flight, retries
+                experiment, folder, store, executor, skipped, progress, in_flight, retries, csv
             )
         except BaseException:  # Ctrl-C, SIGTERM, a broken cluster: say so, and keep what is on disk
             meta["status"] = "interrupted"
@@ -218,6 +228,7 @@ def _session(
     progress: bool,
     in_flight: int,
     retries: int,
+    csv: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """The design file, every missing run, then the tables: what an interruption can cut short."""
     if not (folder / DESIGN_FILE).exists():
@@ -230,7 +241,7 @@ def _session(
         run_batch(specs, store, executor, in_flight=in_flight, retries=retries, task=task, on_done=done)
     finally:
         bar.close()
-    summary = assemble(experiment, folder)
+    summary = assemble(experiment, folder, csv=csv)
     tornado = write_tornado(experiment, folder) if experiment.tornado else None
     return summary, tornado
 
@@ -259,8 +270,12 @@ def _remove_partial_files(folder: Path) -> None:
 
 # ---------------------------------------------------------------------- folders and metadata
 def default_sweep_dir(kind: str, experiment: Experiment, base: Path) -> Path:
-    """Create `<base>/<kind>-<name>-<UTC yyyymmdd-HHMMSS>-seed<N>` (-2, -3... if already taken)."""
-    return results_dir(kind, experiment.name, experiment.seed, base)
+    """Create `<base>/<kind>-<name>[-set-...]-<UTC yyyymmdd-HHMMSS>-seed<N>` (-2, -3... if taken).
+
+    A sweep with `--set` values is named after them too (`sim.output.overrides_label`).
+    """
+    label = "-".join(part for part in (experiment.name, overrides_label(experiment.overrides)) if part)
+    return results_dir(kind, label, experiment.seed, base)
 
 
 def check_resume(folder: Path, experiment: Experiment) -> None:
@@ -327,6 +342,11 @@ def _metadata(experiment: Experiment, folder: Path, session: dict[str, Any], res
             "runs": experiment.runs,
         },
         "scenario": scenario_metadata(experiment.scenario),
+        **(
+            {"structures": [scenario_metadata(s) for s in experiment.structures]}
+            if experiment.structures
+            else {}
+        ),
         "environment": environment,
     }
 
@@ -372,10 +392,13 @@ def _csv_writer(handle: io.TextIOBase, fields: list[str]) -> csv.DictWriter:
     return writer
 
 
-def assemble(experiment: Experiment, folder: Path, budget: int = ROW_BUDGET) -> pd.DataFrame:
-    """Write runs.parquet, timeseries.parquet and summary.csv, a range of points at a time.
+def assemble(
+    experiment: Experiment, folder: Path, budget: int = ROW_BUDGET, csv: bool = False
+) -> pd.DataFrame:
+    """Write runs.parquet, runs.csv, timeseries.parquet and summary.csv, a range of points at a time.
 
-    Returns the per-point summary (one row per point: small next to the runs).
+    With `csv`, timeseries.csv too. Returns the per-point summary (one row per point: small next
+    to the runs).
     """
     runs_chunks = _chunk_points(folder / SUMMARY_DIR)
     series_chunks = _chunk_points(folder / SERIES_DIR)
@@ -397,6 +420,9 @@ def assemble(experiment: Experiment, folder: Path, budget: int = ROW_BUDGET) -> 
     )
     summary = pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame()
     atomic_write(folder / SUMMARY_FILE, lambda tmp: summary.to_csv(tmp, index=False))
+    parquet_to_csv(folder / RUNS_FILE, folder / RUNS_CSV, budget)
+    if csv:
+        parquet_to_csv(folder / SERIES_FILE, folder / SERIES_CSV, budget)
     return summary
 
 

@@ -92,6 +92,42 @@ END_LEVELS: tuple[str, ...] = ("pipeline_value", "open_opportunities", "queued_l
 DAILY_FIELDS: tuple[str, ...] = FLOWS + MEAN_LEVELS + END_LEVELS
 
 PERIOD_DAYS: dict[str, int] = {"day": 1, "week": 5, "month": 21, "quarter": 63}
+# Outputs that count whole things (leads, deals, assets, customers, rep-days; `days` itself): written
+# as integers in every CSV, so a reader sees 250, not 250.0. Hours and money are not counts.
+COUNTS: tuple[str, ...] = tuple(
+    name
+    for flow in (
+        "inquiries",
+        "mqls",
+        "rejected",
+        "sals",
+        "sqls",
+        "opportunities",
+        "deals_won",
+        "deals_lost",
+        "leaked",
+        "never_contacted",
+        "first_contacts",
+        "attempts",
+        "prospects",
+        "diy_assets",
+        "diy_assets_used",
+        "marketing_assets_used",
+        "content_used",
+        "library_searches",
+        "library_hits",
+        "requests_made",
+        "requests_served",
+        "rotation_days",
+        "renewals",
+        "churned",
+        "open_opportunities",
+        "queued_leads",
+        "customers",
+        "days",
+    )
+    for name in _with_parts(flow)
+)
 
 # Output columns in a stable order: DESIGN.md section 3 first, then the model's extra detail.
 KPI_COLUMNS: tuple[str, ...] = (

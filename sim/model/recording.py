@@ -32,7 +32,11 @@ def count_cohort(model: SalesMarketingModel, name: str, days: np.ndarray) -> Non
     """Add one per element to flow `name` on the given (past or current) days."""
     if len(days) == 0:
         return
-    counts = np.bincount(model.day - days)  # by age: most are today's or a few days old
+    ages = model.day - days
+    if not ages.any():  # all today's: the common case, without binning
+        model.today[name] += len(days)
+        return
+    counts = np.bincount(ages)  # by age: most are today's or a few days old
     recorded = model.daily[name]
     for age in np.flatnonzero(counts).tolist():
         if age == 0:
@@ -54,6 +58,8 @@ def count_by_source(
     the sum of the parts by construction. `days` counts each lead on its cohort day (as
     `count_cohort`); `values` adds each lead's value (revenue) instead of one.
     """
+    if len(idx) == 0:
+        return
     source = model.leads.source[idx]
     total = 0.0
     for part, code in metrics.SOURCE_PARTS.items():

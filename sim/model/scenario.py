@@ -40,6 +40,7 @@ import json
 import numbers
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -181,6 +182,18 @@ def lever_differences(a: Scenario, b: Scenario) -> dict[str, tuple[Any, Any]]:
     """
     flat_a, flat_b = a.params.flat(), b.params.flat()
     return {name: (flat_a[name], flat_b[name]) for name in flat_a if flat_a[name] != flat_b[name]}
+
+
+def differing_parameters(params: Sequence[Params]) -> list[str]:
+    """Names of the parameters whose start value is not the same in all of `params`, in field order.
+
+    Every command's summary.csv carries these as columns (scenario keys as names), so a table of
+    runs says what distinguished its arms without its metadata.json.
+    """
+    flats = [p.flat() for p in params]
+    if not flats:
+        return []
+    return [name for name in flats[0] if any(f[name] != flats[0][name] for f in flats[1:])]
 
 
 # ---------------------------------------------------------------------- reading files

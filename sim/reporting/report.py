@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.model.scenario import ScenarioIntervention, differing_parameters
 from sim.output import (
     atomic_write,
     atomic_write_json,
@@ -36,6 +37,8 @@ from sim.output import (
     environment_metadata,
     scenario_metadata,
     utc_now,
+    with_parameter_columns,
+    write_table_csv,
 )
 from sim.reporting.blocks import PLOT_DIR
 from sim.reporting.payback import (
@@ -47,7 +50,10 @@ from sim.reporting.render import render_html, render_markdown
 from sim.reporting.sections import report_blocks, report_title
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from sim.experiments.compare import Comparison
+    from sim.model.scenario import Scenario
 
 
 REPORT_FILES: tuple[str, ...] = (
@@ -115,13 +121,38 @@ def write_figures(comparison: Comparison, plot_dir: Path) -> list[Path]:
     return [atomic_write(plot_dir / f"{name}.png", draw) for name, draw in jobs]
 
 
-def write_comparison(comparison: Comparison, folder: Path, argv: Sequence[str]) -> Path:
+def summary_table(comparison: Comparison) -> pd.DataFrame:
+    """summary.csv: every run's labels, what tells the arms apart, then the KPIs.
+
+    What tells them apart: the parameters whose start values differ between the arms (named as
+    scenario keys), and an `interventions` column when an arm has any.
+    """
+    scenarios = comparison.scenarios
+    names = differing_parameters([s.params for s in scenarios])
+    values = {s.name: {n: s.params.flat()[n] for n in names} for s in scenarios}
+    if any(s.interventions for s in scenarios):
+        for s in scenarios:
+            values[s.name]["interventions"] = interventions_text(s)
+    return with_parameter_columns(comparison.runs, values)
+
+
+def interventions_text(scenario: Scenario) -> str:
+    """A scenario's interventions in one cell: `day 126: <description or the values it sets>; ...`."""
+    parts = []
+    for item in scenario.interventions:
+        said = item.description if isinstance(item, ScenarioIntervention) else ""
+        parts.append(f"day {item.day}: " + (said or ", ".join(f"{k}={v}" for k, v in item.values.items())))
+    return "; ".join(parts)
+
+
+def write_comparison(comparison: Comparison, folder: Path, argv: Sequence[str], *, csv: bool = False) -> Path:
     """Write the tables, metadata, plots and both reports of a comparison into `folder`.
 
     Args:
         comparison: The result of `sim.experiments.compare.compare`.
         folder: Results folder (usually `comparison.folder`, where the runs streamed to).
         argv: The command line that asked for it (recorded in metadata.json).
+        csv: Also write the time series as timeseries.csv (for spreadsheets).
 
     Returns:
         The folder written.
@@ -129,10 +160,14 @@ def write_comparison(comparison: Comparison, folder: Path, argv: Sequence[str]) 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     c = comparison
-    atomic_write(folder / "summary.csv", lambda tmp: c.runs.to_csv(tmp, index=False))
+    write_table_csv(folder / "summary.csv", summary_table(c))
     atomic_write(folder / "timeseries.parquet", lambda tmp: c.timeseries.to_parquet(tmp, index=False))
+    if csv:
+        write_table_csv(folder / "timeseries.csv", c.timeseries)
     atomic_write(folder / "comparison.csv", lambda tmp: c.comparison.to_csv(tmp, index=False))
-    atomic_write_json(folder / "metadata.json", comparison_metadata(c, argv))
+    metadata = comparison_metadata(c, argv)
+    metadata["files"] += ["timeseries.csv"] if csv else []
+    atomic_write_json(folder / "metadata.json", metadata)
     write_figures(c, folder / PLOT_DIR)
     atomic_write_text(folder / "report.md", report_markdown(c))
     atomic_write_text(folder / "report.html", report_html(c, folder))

@@ -76,12 +76,14 @@ def _fmt(value: Any) -> str:
 
 # ---------------------------------------------------------------------- sweep
 def plot_sweep(summary: pd.DataFrame, experiment: Experiment, path: Path) -> Path | None:
-    """The main sweep figure: a line (one grid parameter), heatmaps (two) or scatter panels.
+    """The main sweep figure: a line (one grid factor), heatmaps (two) or scatter panels.
+
+    A structure factor counts as a factor: structures x one lever is a heatmap.
 
     Returns None when there is nothing sensible to draw (only a tornado, or too many parameters).
     """
     design = summary[summary["part"] == DESIGN]
-    names = [axis.name for axis in experiment.parameters]
+    names = list(experiment.factors)  # a structure factor (`scenario`) first, then the varied parameters
     if design.empty or not names:
         return None
     kpis = list(experiment.kpis[:MAX_PANELS])

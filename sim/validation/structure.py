@@ -11,8 +11,8 @@ span 1.11 to 1.71; the check widens that by the factor of 1.5 every size check h
 
 Nothing in the model was tuned to these figures: they are validation, not calibration. They are
 correlational (aligned firms differ in other ways), so a causal model should sit at or below them.
-The steady-state ratio (integrated and segregated each from its own steady state, the compare
-command's headline) and each stage's step are shown beside them.
+The like-for-like pair is also `python run.py`'s headline. The steady-state ratio (integrated and
+segregated each from its own steady state) and each stage's step are shown beside them.
 """
 
 from __future__ import annotations

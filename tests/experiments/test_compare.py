@@ -217,12 +217,12 @@ def test_headline_runs_the_comparison_with_its_defaults(tmp_path, capsys):
     meta = json.loads((folder / "metadata.json").read_text())
     assert [s["name"] for s in meta["scenarios"]] == list(cli_compare.HEADLINE_SCENARIOS)
     assert meta["root_seed"] == cli_compare.HEADLINE_SEED
-    assert "compare segregated integrated" in meta["command"]
+    assert "compare segregated integrate_on_day_0" in meta["command"]
     assert "headline comparison" in capsys.readouterr().out
 
 
 def test_headline_defaults_are_those_of_the_issue():
-    assert cli_compare.HEADLINE_SCENARIOS == ("segregated", "integrated")
+    assert cli_compare.HEADLINE_SCENARIOS == ("segregated", "integrate_on_day_0")  # like for like
     assert cli_compare.HEADLINE_REPLICATIONS >= 10  # no stability warning on the headline
     assert cli_compare.HEADLINE_DAYS == 500
 

@@ -57,7 +57,14 @@ def sweep_cli(*args: object, cwd: Path) -> subprocess.CompletedProcess:
 
 # ---------------------------------------------------------------------- shipped specs
 @pytest.mark.parametrize(
-    "name", ["followup_x_meetings", "pay_basis_x_budget", "sobol_main_levers", "morris_all_levers"]
+    "name",
+    [
+        "followup_x_meetings",
+        "pay_basis_x_budget",
+        "sobol_main_levers",
+        "morris_all_levers",
+        "structures_x_sla",
+    ],
 )
 def test_shipped_specs_load(name):
     experiment = load_experiment(name)

@@ -197,3 +197,31 @@ def test_meetings_best_cadence_is_interior():
     }
     assert revenue[2] > revenue[0], revenue
     assert revenue[2] > revenue[20], revenue
+
+
+ALL_OFF = dict.fromkeys(MECHANISMS, False)
+# The only levers that act on their own, with no mechanism running: batch routing holds leads back,
+# a sales-only review rejects MQLs, and an SLA sets when reps call (the response time, which no
+# longer costs anything). Every other difference between the stages (pay, meetings, goals, support,
+# templates, platform, rotation) acts only through a mechanism.
+DIRECT_LEVERS = {
+    "routing_interval_hours": 0.0,
+    "lead_acceptance_by": "shared",
+    "sla_first_contact_hours": 2.0,
+}
+
+
+@pytest.mark.parametrize("stage", ["aligned", "integrated", "segregated"])
+def test_with_every_mechanism_off_the_stages_differ_only_by_their_direct_levers(stage):
+    """Structures are lever bundles: switch every mechanism off and nothing is left to differ."""
+    direct = DIRECT_LEVERS if stage == "segregated" else {}
+    defined = run({**ALL_OFF, **DIRECT_LEVERS}, seed=2, days=120, scenario="defined")
+    other = run({**ALL_OFF, **direct}, seed=2, days=120, scenario=stage)
+    pdt.assert_frame_equal(defined.timeseries(), other.timeseries())
+
+
+def test_with_every_mechanism_off_the_direct_levers_still_act():
+    """The neutrality above is not vacuous: segregated's own hand-off still costs it SQLs."""
+    defined = run(ALL_OFF, seed=2, days=120, scenario="defined").summary()
+    segregated = run(ALL_OFF, seed=2, days=120, scenario="segregated").summary()
+    assert segregated["sqls"] < defined["sqls"]
