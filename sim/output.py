@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import errno
 import fcntl
 import hashlib
@@ -270,7 +271,12 @@ def scenario_metadata(scenario: Scenario) -> dict[str, Any]:
         "path": str(scenario.path) if scenario.path else None,
         "params": scenario.params.flat(),
         "interventions": [
-            {"day": item.day, "description": _description(item), "values": dict(item.values)}
+            {
+                "day": item.day,
+                "description": _description(item),
+                "values": dict(item.values),
+                "change": dataclasses.asdict(item.change),
+            }
             for item in scenario.interventions
         ],
     }

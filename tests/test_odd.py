@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import pytest
 from sim import odd
 from sim.model import metrics
 from sim.model.model import SalesMarketingModel
-from sim.model.params import MECHANISMS, Params, parameter_fields
+from sim.model.params import MECHANISMS, ChangeCost, Params, parameter_fields
 
 TEXT = odd.ODD_PATH.read_text(encoding="utf-8")
 GENERATED = re.compile(r"<!-- (\w+):start -->.*?<!-- \1:end -->", re.DOTALL)
@@ -59,7 +60,12 @@ def test_output_columns_are_the_timeseries_columns() -> None:
 def test_parameter_table_has_one_row_per_parameter() -> None:
     table = odd.parameter_table()
     rows = [line for line in table.splitlines() if line.startswith("| `")]
-    assert len(rows) == len(parameter_fields())
+    assert len(rows) == len(parameter_fields()) + len(dataclasses.fields(ChangeCost))  # and an intervention's
+
+
+@pytest.mark.parametrize("name", [f.name for f in dataclasses.fields(ChangeCost)])
+def test_every_intervention_cost_key_is_described_in_the_prose(name: str) -> None:
+    assert f"`{name}`" in PROSE
 
 
 def test_the_model_does_not_import_the_documentation_tooling() -> None:

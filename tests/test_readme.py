@@ -39,6 +39,7 @@ def test_toml_example_loads(tmp_path):
     scenario = load_scenario(path)
     assert scenario.params.levers.n_reps == 12
     assert scenario.interventions[0].day == 126
+    assert scenario.interventions[0].change.change_cost == 150_000
 
 
 def test_the_two_commands_are_up_front():

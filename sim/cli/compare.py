@@ -417,7 +417,7 @@ def json_report(result: Comparison) -> dict[str, Any]:
 
 
 def _kpi_json(result: Comparison) -> dict[str, Any]:
-    from sim.experiments.stats import mean_ci
+    from sim.experiments.stats import level_ci
 
     out: dict[str, Any] = {}
     if result.comparison.empty:
@@ -426,7 +426,7 @@ def _kpi_json(result: Comparison) -> dict[str, Any]:
         means = {}
         for name in result.names:
             values = result.runs.loc[result.runs["scenario"] == name, kpi].to_numpy(dtype=float)
-            iv = mean_ci(values)
+            iv = level_ci(values, str(kpi))
             means[name] = {"mean": iv.mean, "ci_low": iv.low, "ci_high": iv.high, "n": iv.n}
         pairs = rows.drop(columns="kpi").to_dict(orient="records")
         out[str(kpi)] = {"means": means, "pairs": pairs}

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +45,7 @@ from sim.cli.common import (
     new_results_folder,
     parse_set,
     removed_if_unused,
+    warn,
 )
 from sim.model.params import ParameterError
 
@@ -196,6 +198,7 @@ def _handle(args: argparse.Namespace, kind: str) -> int:
     else:
         folder = new_results_folder(args, lambda base: default_sweep_dir(kind, experiment, base))
     args.interrupt_hint = f"finished runs are kept; finish with --resume {folder}"
+    warn_few_replications(experiment)  # once every option is known to be good
     with removed_if_unused(folder):
         result = _run(args, experiment, folder)
     args.interrupt_hint = None
@@ -212,6 +215,19 @@ def _handle(args: argparse.Namespace, kind: str) -> int:
     if result.failed:
         return fail(failure_message(result), EXIT_FAILURE)
     return EXIT_OK
+
+
+def warn_few_replications(experiment: Experiment) -> None:
+    """One line on stderr when a point's interval will be missing or too wide to read."""
+    from sim.experiments.stats import MIN_POINT_REPLICATIONS
+
+    n = experiment.replications
+    if n < MIN_POINT_REPLICATIONS:
+        interval = "no interval" if n == 1 else "a 95% interval on t = 12.7, too wide to read"
+        warn(
+            f"{n} replication{'s' if n > 1 else ''} per point: each point's mean gets {interval}; "
+            f"use --replications {MIN_POINT_REPLICATIONS} or more"
+        )
 
 
 def _run(args: argparse.Namespace, experiment: Experiment, folder: Path) -> SweepResult:
@@ -360,6 +376,9 @@ def text_report(result: SweepResult, files: list[str], sensitivity: Sensitivity 
         parts.append(_tornado_text(result))
     if sensitivity is not None:
         parts.append(sensitivity_text(sensitivity))
+    from sim.experiments.stats import METHOD
+
+    parts.append(f"Intervals: {METHOD}")
     tables = [
         "summary.csv",
         "runs.csv",
@@ -420,9 +439,7 @@ def sensitivity_text(sensitivity: Sensitivity) -> str:
             rows += [(r.parameter, _pm(r.S1, r.S1_conf), _pm(r.ST, r.ST_conf)) for r in table.itertuples()]
         else:
             rows = [("parameter", "mu* (95% CI)", "sigma")]
-            rows += [
-                (r.parameter, _pm(r.mu_star, r.mu_star_conf), _cell(r.sigma)) for r in table.itertuples()
-            ]
+            rows += [(r.parameter, _mu_star(r), _cell(r.sigma)) for r in table.itertuples()]
         parts.append(f"{sensitivity.method.capitalize()} indices of {kpi}:\n" + align(rows, indent="  "))
     for kpi, why in sensitivity.skipped.items():
         parts.append(f"No indices for {kpi}: {why}.")
@@ -439,14 +456,26 @@ def _pm(value: float, half: float) -> str:
     return f"{value:.3f} +- {half:.3f}" if abs(value) < 100 else f"{value:,.0f} +- {half:,.0f}"
 
 
+def _mu_star(r: Any) -> str:
+    return f"{_cell(r.mu_star)} ({_ends(r.mu_star_ci_low, r.mu_star_ci_high)})"
+
+
+def _ends(low: float, high: float) -> str:
+    """`low to high`, or that there is none (one replication gives a mean but no interval)."""
+    from sim.reporting.formats import NO_INTERVAL
+
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return NO_INTERVAL
+    return f"{_cell(low)} to {_cell(high)}"
+
+
 def _with_ci(row: Any, kpi: str) -> str:
-    return f"{_cell(row[f'{kpi}_mean'])} ({_cell(row[f'{kpi}_ci_low'])} to {_cell(row[f'{kpi}_ci_high'])})"
+    return f"{_cell(row[f'{kpi}_mean'])} ({_ends(row[f'{kpi}_ci_low'], row[f'{kpi}_ci_high'])})"
 
 
 def _diff(row: Any, side: str) -> str:
-    low, high = _cell(row[f"{side}_ci_low"]), _cell(row[f"{side}_ci_high"])
-    value = row[f"{side}_difference"]
-    return f"{'+' if value >= 0 else ''}{_cell(value)} ({low} to {high})"
+    value, ends = row[f"{side}_difference"], _ends(row[f"{side}_ci_low"], row[f"{side}_ci_high"])
+    return f"{'+' if value >= 0 else ''}{_cell(value)} ({ends})"
 
 
 def json_report(result: SweepResult, files: list[str], sensitivity: Sensitivity | None) -> dict[str, Any]:

@@ -71,7 +71,7 @@ class RunSpec:
                 "replication": self.replication,
                 "days": self.days,
                 "period": self.period,
-                "interventions": [(i.day, sorted(i.values.items())) for i in self.interventions],
+                "interventions": [i.key() for i in self.interventions],
                 "point": sorted(self.point.items()),
             },
             sort_keys=True,

@@ -5,7 +5,9 @@ The model is stochastic, so each design point's output is the mean over its repl
 out of the differences between points). SALib gets back exactly the unit-cube sample it drew
 (`sim.experiments.designs.unit_sample`), so Morris' elementary effects are per unit of a parameter's range:
 mu* values of different parameters are comparable. Confidence intervals are SALib's bootstrap
-intervals, seeded by the experiment's analysis seed.
+intervals, seeded by the experiment's analysis seed. mu* is a mean of absolute effects and cannot be
+negative, so its interval (`mu_star_ci_low`, `mu_star_ci_high`) takes SALib's bootstrap half-width
+on the log scale (`sim.experiments.stats.log_scale_ends`) instead of mu* +- half-width.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import pandas as pd
 
 from sim.experiments.designs import DESIGN, salib_problem, unit_sample
 from sim.experiments.spec import Experiment
+from sim.experiments.stats import log_scale_ends
 from sim.output import atomic_write
 
 RESAMPLES = 1000  # bootstrap resamples for the confidence intervals
@@ -34,7 +37,7 @@ class Sensitivity:
     Attributes:
         method: "sobol" or "morris".
         indices: Sobol': kpi, parameter, S1, S1_conf, ST, ST_conf (conf = CI half-width).
-            Morris: kpi, parameter, mu, mu_star, mu_star_conf, sigma.
+            Morris: kpi, parameter, mu, mu_star, mu_star_conf, mu_star_ci_low, mu_star_ci_high, sigma.
         skipped: KPI -> why no indices (e.g. undefined at some points).
     """
 
@@ -110,7 +113,11 @@ def _morris(experiment: Experiment, kpi: str, x: np.ndarray, y: np.ndarray) -> p
             num_levels=experiment.levels,
             seed=experiment.analysis_seed,
         )
-    return _indices_table(kpi, problem["names"], result, ("mu", "mu_star", "mu_star_conf", "sigma"))
+    table = _indices_table(kpi, problem["names"], result, ("mu", "mu_star", "mu_star_conf", "sigma"))
+    low, high = log_scale_ends(table["mu_star"].to_numpy(), table["mu_star_conf"].to_numpy())
+    table.insert(table.columns.get_loc("sigma"), "mu_star_ci_low", low)
+    table.insert(table.columns.get_loc("sigma"), "mu_star_ci_high", high)
+    return table
 
 
 def _indices_table(kpi: str, names: list[str], result: dict, columns: tuple[str, ...]) -> pd.DataFrame:

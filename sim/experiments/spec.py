@@ -218,7 +218,7 @@ class Experiment:
             "name": self.name,
             "scenario": self.scenario.name,
             "scenario_params": self.scenario.params.flat(),
-            "interventions": [(i.day, sorted(i.values.items())) for i in self.scenario.interventions],
+            "interventions": [i.key() for i in self.scenario.interventions],
             "design": self.design,
             "samples": self.samples,
             "levels": self.levels if self.design == "morris" else None,

@@ -61,7 +61,7 @@ from sim.experiments.runner import (
     stored_files,
 )
 from sim.experiments.spec import Experiment
-from sim.experiments.stats import LEVEL, paired_difference
+from sim.experiments.stats import level_bounds, paired_difference
 from sim.model.params import ParameterError
 from sim.output import (
     FolderBusyError,
@@ -507,30 +507,24 @@ def _read_range(chunks: list[_Chunk], start: int, stop: int, order: Sequence[str
 def point_summary(labels: list[DesignPoint], runs: pd.DataFrame, kpis: Sequence[str]) -> pd.DataFrame:
     """One row per point: its labels, finished runs, and each KPI's mean with its 95% CI.
 
-    The interval is the Student-t interval of `sim.experiments.stats.mean_ci`, vectorised over points
-    (NaN runs are left out; fewer than two values give a NaN interval).
+    The interval is `sim.experiments.stats.level_ci`'s, vectorised over points: inside the KPI's
+    support, so no point's revenue interval reaches below zero (NaN runs are left out; fewer than
+    two values give a NaN interval).
     """
-    from scipy import stats
-
     frame = pd.DataFrame([p.labels() for p in labels])
     index = frame["point"]
     groups = runs.groupby("point")
     frame["runs"] = groups.size().reindex(index).fillna(0).astype(np.int64).to_numpy()
     for kpi in kpis:
-        values = groups[kpi] if kpi in runs else None
-        n = values.count().reindex(index).fillna(0).to_numpy() if values is not None else np.zeros(len(index))
-        mean = values.mean().reindex(index).to_numpy() if values is not None else np.full(len(index), np.nan)
-        sd = (
-            values.std(ddof=1).reindex(index).to_numpy()
-            if values is not None
-            else np.full(len(index), np.nan)
-        )
-        with np.errstate(invalid="ignore", divide="ignore"):
-            half = stats.t.ppf((1 + LEVEL) / 2, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
-        half = np.where(n > 1, half, np.nan)
-        frame[f"{kpi}_mean"] = mean
-        frame[f"{kpi}_ci_low"] = mean - half
-        frame[f"{kpi}_ci_high"] = mean + half
+        missing = np.full(len(index), np.nan)
+        moments = [
+            groups[kpi].agg(m).reindex(index).to_numpy(dtype=float) if kpi in runs else missing
+            for m in ("mean", "std", "count", "min", "max")
+        ]
+        low, high = level_bounds(*moments, kpi=kpi)
+        frame[f"{kpi}_mean"] = moments[0]
+        frame[f"{kpi}_ci_low"] = low
+        frame[f"{kpi}_ci_high"] = high
     return frame
 
 

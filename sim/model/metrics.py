@@ -75,6 +75,8 @@ FLOWS: tuple[str, ...] = tuple(
         "revenue_recurring",
         "renewals",
         "churned",
+        "change_cost",
+        "change_dip_hours",
     )
     for name in _with_parts(flow)
 )

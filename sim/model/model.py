@@ -5,9 +5,9 @@ a `LeadTable`. Each day's decisions are taken for all people at once with numpy,
 two-year run of a 26-person company well under a second.
 
 This module holds the state and the day's order; each mechanism lives in a module of its own
-(hours, deals, customers, collateral, marketing, demand, routing, follow_up, feedback, trust) as
-functions of the model, so that a mechanism can be read, and changed, in one place; `recording`
-keeps the daily record they count into.
+(hours, deals, customers, collateral, marketing, demand, routing, follow_up, feedback, trust, and
+interventions with their cost) as functions of the model, so that a mechanism can be read, and
+changed, in one place; `recording` keeps the daily record they count into.
 
 Randomness: every random number comes from counter-based Philox streams keyed by the run's seed,
 one stream per purpose and per day (arrivals, deal values, prospects, behaviour). Lead i of day d
@@ -29,6 +29,7 @@ from sim.model import (
     feedback,
     follow_up,
     hours,
+    interventions,
     marketing,
     metrics,
     recording,
@@ -55,7 +56,7 @@ class SalesMarketingModel(mesa.Model):
     Args:
         params: All parameters (market uncertainties, levers, mechanism switches).
         seed: Root seed; None draws one from the operating system and records it in `seed`.
-        interventions: Lever values that change from a given day.
+        interventions: Lever values that change from a given day, with what the change costs.
     """
 
     def __init__(
@@ -121,8 +122,9 @@ class SalesMarketingModel(mesa.Model):
         """One working day: the mechanisms in the order the day's hours are used."""
         recording.start_day(self)
         self.behaviour = self.stream(STREAM_BEHAVIOUR, self.day)
-        self.apply_interventions()
+        interventions.apply_interventions(self)
         hours.plan_hours(self)
+        interventions.lose_hours_to_change(self)
         deals.open_opportunities(self)
         deals.work_opportunities(self)
         customers.renew_contracts(self)
@@ -220,13 +222,6 @@ class SalesMarketingModel(mesa.Model):
         """Chance a rep finds a fitting asset in the library: fresh and well-informed content."""
         floor = self.p.market.library_fit_floor
         return self.content_freshness * (floor + (1 - floor) * self.knowledge)
-
-    # ------------------------------------------------------------------ interventions
-    def apply_interventions(self) -> None:
-        """Change lever values whose intervention day has come."""
-        for intervention in self.interventions:
-            if intervention.day == self.day:
-                self.p = self.p.with_values(intervention.values)
 
     # ------------------------------------------------------------------ outputs
     def timeseries(self, period: str = "day"):

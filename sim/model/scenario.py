@@ -19,6 +19,9 @@ File format::
     [[interventions]]                   # zero or more
     day = 126                           # 0-based working day from which the values apply
     description = "..."                 # optional
+    change_cost = 150000                # optional (sim.model.params.ChangeCost): paid once that day,
+    change_dip = 0.15                   #   and the share of hours lost that day, fading to none
+    change_dip_days = 60                #   over this many working days
     [interventions.levers]              # and/or [interventions.market], [interventions.mechanisms]
 
 Limits, each refused with a one-line error rather than failing later: a name of at most
@@ -45,6 +48,7 @@ from typing import Any
 from sim.model.params import (
     FIXED_DURING_RUN,
     GROUPS,
+    ChangeCost,
     Intervention,
     ParameterError,
     Params,
@@ -56,7 +60,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCENARIO_DIR = PROJECT_ROOT / "scenarios"
 SECTIONS: tuple[str, ...] = tuple(GROUPS)
 TOP_LEVEL_KEYS: tuple[str, ...] = ("name", "description", "extends", *SECTIONS, "interventions")
-INTERVENTION_KEYS: tuple[str, ...] = ("day", "description", *SECTIONS)
+CHANGE_KEYS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(ChangeCost))
+INTERVENTION_KEYS: tuple[str, ...] = ("day", "description", *CHANGE_KEYS, *SECTIONS)
 MAX_NAME_CHARS = 64  # a compare folder joins several names; 255 bytes is the usual file-name limit
 MAX_DESCRIPTION_CHARS = 2000  # a few paragraphs; metadata.json and reports copy it
 MAX_EXTENDS_DEPTH = 16  # shipped chains are two files deep; deeper is a mistake, not a design
@@ -254,12 +259,12 @@ def _structure_levers(structure: Scenario) -> dict[str, Any]:
 
 
 def _lever_interventions(structure: Scenario) -> list[Intervention]:
-    """A structure's interventions with only their lever values (those left empty are dropped)."""
+    """A structure's interventions with only their lever values, and their cost (empty ones dropped)."""
     fields = parameter_fields()
     out: list[Intervention] = []
     for item in structure.interventions:
         values = {k: v for k, v in item.values.items() if fields[k][0] == "levers"}
-        if values:
+        if values or item.change != ChangeCost():
             out.append(dataclasses.replace(item, values=values))
     return out
 
@@ -518,12 +523,27 @@ def _intervention(where: str, index: int, item: Any) -> ScenarioIntervention:
             "team sizes are fixed during a run",
             "any parameter except " + ", ".join(sorted(FIXED_DURING_RUN)),
         )
-    if not values:
+    change = _change(where, prefix, item)
+    if not values and change == ChangeCost():
         raise scenario_error(
             where, prefix, "changes nothing", "[interventions.levers], .market or .mechanisms values"
         )
     description = _capped(where, f"{prefix}.description", item.get("description", ""), MAX_DESCRIPTION_CHARS)
-    return ScenarioIntervention(day=day, values=values, description=description)
+    return ScenarioIntervention(day=day, values=values, change=change, description=description)
+
+
+def _change(where: str, prefix: str, item: dict[str, Any]) -> ChangeCost:
+    """The intervention's cost keys, each checked like a parameter (type and range)."""
+    fields = {f.name: f for f in dataclasses.fields(ChangeCost)}
+    values = {key: item[key] for key in CHANGE_KEYS if key in item}
+    for key, value in values.items():
+        try:
+            ChangeCost(**{key: value})
+        except ParameterError:
+            raise scenario_error(
+                where, f"{prefix}.{key}", _value_problem(value, fields[key]), _allowed(fields[key])
+            ) from None
+    return ChangeCost(**values)
 
 
 def _check_interventions(

@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
-from sim.experiments.stats import LEVEL, mean_ci
+from sim.experiments.stats import level_bounds, level_ci, mean_ci
 from sim.model.metrics import FUNNELS
-from sim.reporting.formats import FUNNEL_NAMES, STAGE_LABELS
+from sim.reporting.formats import FUNNEL_NAMES, NO_INTERVAL, STAGE_LABELS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -64,13 +63,12 @@ def _save(fig: Figure, path: Path) -> Path:
 
 
 def band(timeseries: pd.DataFrame, column: str, scenario: str) -> pd.DataFrame:
-    """Mean of `column` per day over a scenario's replications, with its 95% t interval."""
+    """Mean of `column` per day over a scenario's replications, with its 95% interval (`level_ci`'s)."""
     rows = timeseries[timeseries["scenario"] == scenario]
     g = rows.groupby("day")[column]
-    mean, sd, n = g.mean(), g.std(ddof=1), g.count()
-    half = sps.t.ppf((1 + LEVEL) / 2, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
-    half = half.where(n > 1)
-    return pd.DataFrame({"mean": mean, "low": mean - half, "high": mean + half})
+    mean = g.mean()
+    low, high = level_bounds(mean, g.std(ddof=1), g.count(), g.min(), g.max(), kpi=column)
+    return pd.DataFrame({"mean": mean, "low": low, "high": high}, index=mean.index)
 
 
 def _lines_with_bands(
@@ -141,8 +139,9 @@ def plot_paired_differences(runs: pd.DataFrame, names: Sequence[str], path: Path
             markersize=7,
             label="mean and 95% CI",
         )
+        interval = f"95% CI {iv.low:+,.2f} to {iv.high:+,.2f} M" if iv.n > 1 else NO_INTERVAL
         ax.annotate(
-            f"mean {iv.mean:+,.2f} M (95% CI {iv.low:+,.2f} to {iv.high:+,.2f} M), {len(d)} replications",
+            f"mean {iv.mean:+,.2f} M ({interval}), {len(d)} replications",
             xy=(0.01, y + 0.3),
             xycoords=("axes fraction", "data"),
             fontsize=9,
@@ -161,9 +160,9 @@ def plot_paired_differences(runs: pd.DataFrame, names: Sequence[str], path: Path
     return _save(fig, path)
 
 
-def _mean_and_error(values: np.ndarray) -> tuple[float, float, float]:
-    """Mean, and the distances down and up to its CI (0 where there is no interval)."""
-    iv = mean_ci(values)
+def _mean_and_error(values: np.ndarray, kpi: str = "") -> tuple[float, float, float]:
+    """Mean, and the distances down and up to its CI inside the KPI's support (0 where there is none)."""
+    iv = level_ci(values, kpi)
     if math.isnan(iv.low):
         return iv.mean, 0.0, 0.0
     return iv.mean, iv.mean - iv.low, iv.high - iv.mean
@@ -222,7 +221,7 @@ def plot_kpi_bars(runs: pd.DataFrame, names: Sequence[str], path: Path) -> Path:
     for ax, (column, label, factor) in zip(axes.flat, BAR_KPIS, strict=False):
         for i, name in enumerate(names):
             values = runs.loc[runs["scenario"] == name, column].to_numpy(dtype=float) * factor
-            mean, down, up = _mean_and_error(values)
+            mean, down, up = _mean_and_error(values, column)
             ax.bar(i, mean, 0.7, yerr=[[down], [up]], color=color(i), capsize=4)
         ax.set_title(label, fontsize=10)
         ax.set_xticks(range(len(names)), names, rotation=20 if len(names) > 2 else 0, fontsize=8)
@@ -277,7 +276,8 @@ def plot_payback(payback: Payback, path: Path) -> Path:
         ax.set_ylim(low - pad, high + pad)
         ax.set_title("Zoom on the break-even")
     fig.suptitle(
-        f"{payback.scenario} minus {payback.baseline}: cumulative revenue difference "
+        f"{payback.scenario} minus {payback.baseline}: cumulative revenue difference"
+        f"{' less one-off costs' if payback.change_cost else ''} "
         f"({payback.n_break_even} of {payback.n} replications break even)",
         fontsize=12,
         fontweight="bold",

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 
 YEAR_DAYS = 250  # working days per year, as model.WORKING_DAYS_PER_YEAR (not imported: no Mesa here)
+NO_INTERVAL = "no interval from one replication"  # said instead of "nan to nan"
 NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
 
@@ -168,16 +169,25 @@ def fmt_value(kind: str, value: float, sign: bool = False) -> str:
     return f"{value:{plus}.3f}"
 
 
-def fmt_interval(kind: str, low: float, high: float) -> str:
-    """`low to high` in one unit (for money: one scale for both ends)."""
+def has_interval(low: float, high: float) -> bool:
+    """False where a statistic has no interval (NaN ends: fewer than two replications)."""
+    return not (_missing(low) or _missing(high))
+
+
+def fmt_interval(kind: str, low: float, high: float, sign: bool = False) -> str:
+    """`low to high` in one unit (for money: one scale for both ends), or NO_INTERVAL."""
+    if not has_interval(low, high):
+        return NO_INTERVAL
     if kind == "money":
         scale = money_scale(low, high)
-        return f"{fmt_money(low, scale).removesuffix(scale[1])} to {fmt_money(high, scale)}"
-    return f"{fmt_value(kind, low)} to {fmt_value(kind, high)}"
+        return f"{fmt_money(low, scale, sign).removesuffix(scale[1])} to {fmt_money(high, scale, sign)}"
+    return f"{fmt_value(kind, low, sign)} to {fmt_value(kind, high, sign)}"
 
 
 def fmt_with_ci(kind: str, value: float, low: float, high: float, sign: bool = False) -> str:
     """`value (low to high)` in one unit and, for money, one scale: `9.66 M (9.30 to 10.02 M)`."""
+    if not has_interval(low, high):
+        return f"{fmt_value(kind, value, sign)} ({NO_INTERVAL})"
     if kind != "money":
         interval = f"{fmt_value(kind, low, sign)} to {fmt_value(kind, high, sign)}"
         return f"{fmt_value(kind, value, sign)} ({interval})"

@@ -1,7 +1,9 @@
 """Payback of interventions: when a scenario that changes levers during the run has earned back.
 
 For a pair in which a scenario changes levers during the run, the report shows the cumulative
-revenue difference over time and the break-even day. Break-even of one replication is the first day
+difference of revenue less the one-off cost of the change (`change_cost`, paid on the intervention's
+day) over time and the break-even day. The change's dip in working hours needs no term of its own:
+its lost work is already missing from the revenue. Break-even of one replication is the first day
 after which the cumulative difference stays positive to the end of the horizon (none if it ends at or
 below zero); it is measured to the period of the stored time series (a week of 5 working days). Over
 the replications that break even the report gives the mean with a 95 % Student-t interval (the same
@@ -26,10 +28,13 @@ import pandas as pd
 
 from sim.experiments import stats
 from sim.model.scenario import Scenario
-from sim.reporting.formats import fmt_money, money_scale
+from sim.reporting.formats import NO_INTERVAL, fmt_interval, fmt_money, has_interval, money_scale
 
 if TYPE_CHECKING:
     from sim.experiments.compare import Comparison
+
+COST_COLUMN = "change_cost"  # the flow of interventions' one-off costs (sim.model.interventions)
+DIP_COLUMN = "change_dip_hours"  # the hours their dips took
 
 
 @dataclass
@@ -43,6 +48,8 @@ class Payback:
             replication.
         break_even: Break-even day per replication (NaN where it does not break even).
         events: (working day, label) of the interventions of both scenarios.
+        change_cost: Mean one-off cost of the scenario's changes less the baseline's (currency).
+        change_dip_hours: Mean working hours its changes' dips took, less the baseline's.
     """
 
     baseline: str
@@ -50,6 +57,8 @@ class Payback:
     curves: pd.DataFrame
     break_even: pd.Series
     events: list[tuple[int, str]] = field(default_factory=list)
+    change_cost: float = 0.0
+    change_dip_hours: float = 0.0
 
     @property
     def n(self) -> int:
@@ -62,8 +71,8 @@ class Payback:
         return int(self.break_even.notna().sum())
 
     def interval(self) -> stats.Interval:
-        """Mean break-even day with its 95% t interval, over replications that break even."""
-        return stats.mean_ci(self.break_even.dropna().to_numpy())
+        """Mean break-even day with its 95% interval (a day: never below 0), over those that break even."""
+        return stats.level_ci(self.break_even.dropna().to_numpy())
 
     def band(self) -> pd.DataFrame:
         """Mean cumulative difference per day with its 95% t interval (`mean`, `low`, `high`)."""
@@ -80,17 +89,21 @@ class Payback:
 
 
 def cumulative_difference(
-    timeseries: pd.DataFrame, baseline: str, scenario: str, column: str = "revenue"
+    timeseries: pd.DataFrame,
+    baseline: str,
+    scenario: str,
+    column: str = "revenue",
+    cost: str | None = COST_COLUMN,
 ) -> pd.DataFrame:
-    """Cumulative `column` of `scenario` minus `baseline`, replication by replication (paired).
+    """Cumulative `column` less `cost` of `scenario` minus `baseline`, replication by replication (paired).
 
     Returns a table indexed by `day` (the last working day of each period) with one column per
-    replication that both scenarios finished.
+    replication that both scenarios finished. `cost=None` (or a table without it) leaves it out.
     """
+    net = timeseries[column] - timeseries[cost] if cost in timeseries else timeseries[column]
+    series = timeseries.assign(_net=net)
     wide = {
-        name: timeseries[timeseries["scenario"] == name].pivot(
-            index="day", columns="replication", values=column
-        )
+        name: series[series["scenario"] == name].pivot(index="day", columns="replication", values="_net")
         for name in (baseline, scenario)
     }
     common = wide[baseline].columns.intersection(wide[scenario].columns)
@@ -139,8 +152,27 @@ def paybacks(comparison: Comparison) -> list[Payback]:
         curves = cumulative_difference(comparison.timeseries, a, b)
         if curves.shape[1] == 0:
             continue
-        out.append(Payback(a, b, curves, break_even_days(curves), intervention_events(pair)))
+        costs = [_mean_difference(comparison.runs, a, b, name) for name in (COST_COLUMN, DIP_COLUMN)]
+        out.append(Payback(a, b, curves, break_even_days(curves), intervention_events(pair), *costs))
     return out
+
+
+def _mean_difference(runs: pd.DataFrame, baseline: str, scenario: str, column: str) -> float:
+    """Mean of a run total in `scenario` less that in `baseline` (0 where the column is absent)."""
+    if column not in runs:
+        return 0.0
+    means = runs.groupby("scenario")[column].mean()
+    return float(means.get(scenario, 0.0) - means.get(baseline, 0.0))
+
+
+def _cost_sentence(p: Payback) -> str:
+    """What the curve counts besides revenue: the change's one-off cost and its dip, if any."""
+    if p.change_cost == 0 and p.change_dip_hours == 0:
+        return "The change costs nothing beyond its levers (no `change_cost` or `change_dip` given)."
+    return (
+        f"The curve counts the change's one-off cost of {fmt_money(p.change_cost)} (paid on its day) "
+        f"and the revenue lost while its dip took {p.change_dip_hours:,.0f} working hours."
+    )
 
 
 def payback_sentence(p: Payback, days: int) -> str:
@@ -148,11 +180,11 @@ def payback_sentence(p: Payback, days: int) -> str:
     who = f"**{p.scenario}** compared with **{p.baseline}**"
     final = p.final()
     scale = money_scale(final.mean, final.low, final.high)
-    end = (
-        f"The cumulative revenue difference at the end is {fmt_money(final.mean, scale, sign=True)} "
-        f"(95% CI {fmt_money(final.low, scale, sign=True).removesuffix(scale[1])} to "
-        f"{fmt_money(final.high, scale, sign=True)})."
-    )
+    interval = fmt_interval("money", final.low, final.high, sign=True)
+    interval = f"95% CI {interval}" if has_interval(final.low, final.high) else interval
+    net = "difference of revenue less one-off costs" if p.change_cost else "revenue difference"
+    end = f"The cumulative {net} at the end is {fmt_money(final.mean, scale, sign=True)}"
+    end += f" ({interval}). {_cost_sentence(p)}"
     if p.n_break_even == 0:
         return (
             f"{who}: none of the {p.n} paired replications breaks even within the horizon of "
@@ -160,7 +192,7 @@ def payback_sentence(p: Payback, days: int) -> str:
         )
     iv = p.interval()
     spread = p.break_even.dropna()
-    ci = f"95% CI {iv.low:,.0f} to {iv.high:,.0f}" if iv.n > 1 else "one replication, no interval"
+    ci = f"95% CI {iv.low:,.0f} to {iv.high:,.0f}" if has_interval(iv.low, iv.high) else NO_INTERVAL
     text = (
         f"{who}: break-even on working day {iv.mean:,.0f} on average ({ci}; range "
         f"{spread.min():,.0f} to {spread.max():,.0f}), in {p.n_break_even} of {p.n} paired replications"
@@ -183,5 +215,7 @@ def payback_record(p: Payback) -> dict[str, Any]:
         "mean_day": iv.mean,
         "ci_low": iv.low,
         "ci_high": iv.high,
+        "change_cost": p.change_cost,
+        "change_dip_hours": p.change_dip_hours,
         "days": [None if math.isnan(v) else v for v in p.break_even.tolist()],
     }

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from sim.experiments.runner import FAILURE_DIR
+from sim.experiments.stats import METHOD
 from sim.model.metrics import FUNNELS
 from sim.model.params import parameter_fields
 from sim.model.scenario import Scenario, lever_differences
@@ -23,6 +24,7 @@ from sim.reporting.formats import (
     HEADLINE_KPIS,
     STAGE_LABELS,
     fmt_effect,
+    fmt_money,
     fmt_p,
     fmt_uplift,
     fmt_value,
@@ -135,12 +137,27 @@ def _intervention_tables(s: Scenario) -> list[Block]:
         after = before.with_values(dict(item.values))
         label = getattr(item, "description", "") or "levers change"
         blocks.append(
-            Para(f"**{s.name}** changes {len(item.values)} values from working day {item.day} ({label}):")
+            Para(
+                f"**{s.name}** changes {len(item.values)} values from working day {item.day} ({label})"
+                f"{_change_words(item.change)}:"
+            )
         )
         rows = tuple((f"`{n}`", _show(before.flat()[n]), _show(after.flat()[n])) for n in item.values)
-        blocks.append(Table(("parameter", f"before day {item.day}", f"from day {item.day}"), rows, (1, 2)))
+        header = ("parameter", f"before day {item.day}", f"from day {item.day}")
+        if rows:
+            blocks.append(Table(header, rows, (1, 2)))
         before = after
     return blocks
+
+
+def _change_words(change: Any) -> str:
+    """`, at a one-off cost of 150 k and a dip of 15% of hours fading over 60 days`, or nothing."""
+    parts = []
+    if change.change_cost:
+        parts.append(f"a one-off cost of {fmt_money(change.change_cost)}")
+    if change.change_dip:
+        parts.append(f"a dip of {change.change_dip:.0%} of hours fading over {change.change_dip_days} days")
+    return f", at {' and '.join(parts)}" if parts else ""
 
 
 def _pairs_vs_baseline(c: Comparison) -> pd.DataFrame:
@@ -189,11 +206,13 @@ def _payback_blocks(c: Comparison) -> list[Block]:
     blocks: list[Block] = [
         Heading(2, "When does the change pay back?"),
         Para(
-            "Break-even of one replication is the first day after which the cumulative revenue "
-            "difference stays positive to the end of the horizon; a replication whose difference ends "
-            "at or below zero does not break even. Below: the mean break-even day with its 95% "
-            "interval over the replications that break even, their range, and how many do not. "
-            "Revenue only: one-off costs of the change itself are not in the model."
+            "Break-even of one replication is the first day after which the cumulative difference of "
+            "revenue less the change's one-off cost (`change_cost`, paid on the intervention's day) "
+            "stays positive to the end of the horizon; a replication whose difference ends at or below "
+            "zero does not break even. A change's dip in working hours (`change_dip`) needs no term of "
+            "its own: the work it took is missing from the revenue. Below: the mean break-even day "
+            "with its 95% interval over the replications that break even, their range, and how many "
+            "do not."
         ),
     ]
     for i, p in enumerate(found):
@@ -306,7 +325,7 @@ def _method(c: Comparison) -> list[Block]:
         f"{n} replications per scenario; replication *i* uses the same seed in every scenario (common "
         "random numbers), so the market, the leads and their deal values line up and only the levers "
         "differ. Every seed is in `metadata.json`.",
-        "Intervals: Student t on the replications (for differences: on the paired differences). "
+        f"Intervals: {METHOD} "
         + (
             "Each replication has its own plausible world, so they cover the uncertainty of the worlds "
             "as well as seed noise; `prob_better` in `comparison.csv` is the share of paired replications "
@@ -330,7 +349,8 @@ CAVEATS: tuple[str, ...] = (
     "move behaviour) are reasoned assumptions rather than measured values; `docs/ODD.md` gives every "
     "parameter's source or reasoning (appendix A) and the calibration (section 9).",
     "**What it leaves out**: the one-off cost of changing the organisation (reorganisation, office "
-    "moves, systems) and running costs other than people's hours; hiring, leaving and changing team "
+    "moves, systems) unless an intervention states it (`change_cost`, `change_dip`), and running "
+    "costs other than people's hours; hiring, leaving and changing team "
     "sizes during a run; competitors and market shocks; quotas and the shape of pay; nurturing leads "
     "below the scoring threshold; the work people on rotation do in the other function; upsell, "
     "expansion and customer-success work with existing customers (`docs/ODD.md`, section 10).",

@@ -11,10 +11,12 @@ from __future__ import annotations
 import pandas as pd
 
 from sim.reporting.formats import (
+    NO_INTERVAL,
     fmt_interval,
     fmt_money,
     fmt_uplift,
     fmt_value,
+    has_interval,
     horizon_words,
     kpi_info,
     money_scale,
@@ -38,11 +40,16 @@ def revenue_sentence(row: pd.Series, days: int) -> str:
     up, size, low, high = _directed(row)
     scale = money_scale(size, low, high)
     words = "more" if up else "less"
+    interval = (
+        f"95% CI {fmt_money(low, scale).removesuffix(scale[1])} to {fmt_money(high, scale)}"
+        if has_interval(low, high)
+        else NO_INTERVAL
+    )
+    n = int(row["n"])
     text = (
         f"**{row['scenario']}** earned {fmt_money(size, scale)} {words} revenue over "
-        f"{horizon_words(days)} than **{row['baseline']}** (95% CI "
-        f"{fmt_money(low, scale).removesuffix(scale[1])} to {fmt_money(high, scale)}, "
-        f"{fmt_uplift(row['uplift'])}), across {int(row['n'])} paired replications."
+        f"{horizon_words(days)} than **{row['baseline']}** ({interval}, "
+        f"{fmt_uplift(row['uplift'])}), across {n} paired replication{'s' if n != 1 else ''}."
     )
     if _includes_zero(row):
         text += " The interval includes zero: these replications cannot tell the two apart on revenue."
@@ -60,9 +67,10 @@ def kpi_sentence(row: pd.Series) -> str:
         size_text, interval = f"{100 * size:.1f} percentage points", f"{100 * low:.1f} to {100 * high:.1f} pp"
     else:
         size_text, interval = fmt_value(info.kind, size), fmt_interval(info.kind, low, high)
+    interval = f"95% CI {interval}" if has_interval(low, high) else NO_INTERVAL
     if row["difference"] == 0:
         return f"**{info.label}**: {b} in both."
     return (
         f"**{info.label}**: {b} vs {a}, {size_text} {words} "
-        f"(95% CI {interval}, {fmt_uplift(row['uplift'])}{unclear})."
+        f"({interval}, {fmt_uplift(row['uplift'])}{unclear})."
     )

@@ -285,11 +285,17 @@ def plot_morris(sensitivity: Sensitivity, kpi: str, path: Path, title: str = "")
     return _save(fig, path)
 
 
+def _mu_star_error(table: pd.DataFrame) -> np.ndarray:
+    """Distances from mu* down and up to its interval, which never reaches below 0 (log scale)."""
+    mu = table["mu_star"].to_numpy(dtype=float)
+    return np.vstack([mu - table["mu_star_ci_low"], table["mu_star_ci_high"] - mu])
+
+
 def _morris_bars(ax: Axes, table: pd.DataFrame, kpi: str) -> None:
     y = np.arange(len(table))
-    ax.barh(y, table["mu_star"], color=BLUE, xerr=table["mu_star_conf"], height=0.7, **ERROR_STYLE)
+    ax.barh(y, table["mu_star"], color=BLUE, xerr=_mu_star_error(table), height=0.7, **ERROR_STYLE)
     ax.set_yticks(y, [label(p) for p in table["parameter"]], fontsize=8)
-    ax.set(xlabel=f"mu* of {label(kpi)} (per full range of the parameter), 95% CI")
+    ax.set(xlabel=f"mu* of {label(kpi)} (per full range of the parameter), 95% CI on the log scale")
     _compact(ax.xaxis)
     ax.grid(True, axis="x", alpha=0.3)
 
@@ -298,7 +304,7 @@ def _morris_scatter(ax: Axes, table: pd.DataFrame, kpi: str) -> None:
     ax.errorbar(
         table["mu_star"],
         table["sigma"],
-        xerr=table["mu_star_conf"],
+        xerr=_mu_star_error(table),
         fmt="o",
         color=BLUE,
         ms=4,

@@ -13,7 +13,7 @@ import pandas as pd
 
 from sim.experiments import stats
 from sim.experiments.compare import Comparison
-from sim.reporting.formats import YEAR_DAYS, fmt_money, money_scale
+from sim.reporting.formats import NO_INTERVAL, YEAR_DAYS, fmt_money, has_interval, money_scale
 
 
 def yearly(timeseries: pd.DataFrame, column: str = "revenue") -> pd.DataFrame:
@@ -58,8 +58,10 @@ def year_table(c: Comparison, column: str = "revenue") -> tuple[tuple[str, ...],
     for r in rows:
         text = fmt_money(r["mean"], scale)
         iv = r["ratio"]
-        if iv is not None:
+        if iv is not None and has_interval(iv.low, iv.high):
             text += f" (x{iv.mean:.2f} [{iv.low:.2f}, {iv.high:.2f}])"
+        elif iv is not None:
+            text += f" (x{iv.mean:.2f}, {NO_INTERVAL})"
         cells.setdefault(r["year"], []).append(text)
     present = [n for n in c.names if any(r["scenario"] == n for r in rows)]
     return ("year", *present), [(str(year), *texts) for year, texts in sorted(cells.items())]

@@ -111,3 +111,83 @@ def test_stability_warning_only_when_replications_are_too_few():
     warn_many = stats.stability_warning(stats.compare(many, ["revenue"], "A", ["A", "B"]), many)
     assert warn_few is not None and "4 replications" in warn_few
     assert warn_many is None
+
+
+def test_replications_needed_use_n_minus_one_degrees_of_freedom_and_no_floor():
+    rng = np.random.default_rng(8)
+    d = rng.normal(10.0, 3.0, 6)
+    half = stats.mean_ci(d).half_width
+    n = stats.replications_needed(d, 2 * half)  # the target is already met with room to spare
+    assert n <= len(d)
+    assert sps.t.ppf(0.975, n - 1) * d.std(ddof=1) / math.sqrt(n) <= 2 * half
+    assert stats.replications_needed(d, half) == len(d)  # exactly met: the n measured is enough
+
+
+def test_stability_warning_does_not_ask_for_more_when_the_interval_is_already_narrow():
+    rng = np.random.default_rng(4)
+    a = rng.normal(100.0, 10.0, 5)
+    table = pd.DataFrame(
+        [
+            {"scenario": s, "replication": i, "revenue": v}
+            for s, x in (("A", a), ("B", a + 10.0 + rng.normal(0, 1.0, 5)))
+            for i, v in enumerate(x)
+        ]
+    )
+    warning = stats.stability_warning(stats.compare(table, ["revenue"], "A", ["A", "B"]), table)
+    assert warning is not None and "5 replications" in warning
+    assert "precise enough" in warning and f"{stats.MIN_REPLICATIONS} or more" in warning
+    assert "about" not in warning
+
+
+@pytest.mark.parametrize("n", [2, 3, 5, 20])
+def test_level_intervals_never_go_below_zero_even_with_heavy_noise(n):
+    rng = np.random.default_rng(n)
+    for _ in range(200):
+        values = rng.lognormal(0.0, 2.5, n) * (rng.random(n) < 0.5)  # half zeros, the rest heavy-tailed
+        plain, level = stats.mean_ci(values), stats.level_ci(values, "revenue")
+        assert level.mean == plain.mean
+        if values.any():
+            assert 0 < level.low <= level.mean <= level.high
+        else:
+            assert level.low == level.high == 0.0
+    assert stats.mean_ci(np.array([0.0, 0.0, 10.0])).low < 0  # the plain t interval would
+
+
+def test_share_intervals_stay_within_zero_and_one():
+    rng = np.random.default_rng(9)
+    for _ in range(200):
+        values = rng.beta(0.3, 0.3, 4)
+        iv = stats.level_ci(values, "win_rate")
+        assert 0 < iv.low <= iv.mean <= iv.high < 1
+    assert stats.level_ci(np.array([1.0, 1.0, 1.0]), "win_rate").low == 1.0
+
+
+def test_level_intervals_agree_with_t_intervals_when_the_mean_is_precise():
+    values = np.random.default_rng(2).normal(25e6, 0.5e6, 20)
+    level, plain = stats.level_ci(values, "revenue"), stats.mean_ci(values)
+    assert level.low == pytest.approx(plain.low, rel=1e-4) and level.high == pytest.approx(
+        plain.high, rel=1e-4
+    )
+
+
+@pytest.mark.parametrize("n", [5, 30])
+def test_level_interval_covers_the_mean_of_skewed_data_at_least_as_often_as_the_t_interval(n):
+    rng = np.random.default_rng(12)
+    truth = 2.0  # mean of a gamma(2, 1): right-skewed, like revenue
+    level = plain = 0
+    for _ in range(TRIALS):
+        values = rng.gamma(2.0, 1.0, n)
+        level += (iv := stats.level_ci(values)).low <= truth <= iv.high
+        plain += (iv := stats.mean_ci(values)).low <= truth <= iv.high
+    assert level >= plain and 0.92 <= level / TRIALS <= 0.98
+
+
+def test_negative_values_are_not_a_level_and_keep_the_t_interval():
+    values = np.array([-1.0, 2.0, 3.0])
+    assert stats.level_ci(values) == stats.mean_ci(values)
+
+
+def test_one_value_has_a_mean_but_no_interval_of_any_kind():
+    for iv in (stats.level_ci(np.array([4.0])), stats.paired_ratio(np.array([2.0]), np.array([3.0]))):
+        assert math.isfinite(iv.mean) and math.isnan(iv.low) and math.isnan(iv.high) and iv.n == 1
+    assert stats.paired_ratio(np.array([2.0]), np.array([3.0])).mean == 1.5

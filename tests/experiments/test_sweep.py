@@ -15,6 +15,7 @@ from pandas.testing import assert_frame_equal
 
 import sim.experiments.sweep
 from sim.cli import main as cli
+from sim.experiments import stats
 from sim.experiments.designs import design_points
 from sim.experiments.runner import (
     FAILURE_DIR,
@@ -27,7 +28,7 @@ from sim.experiments.runner import (
 )
 from sim.experiments.sensitivity import analyse, ranked
 from sim.experiments.spec import load_experiment
-from sim.experiments.stats import mean_ci
+from sim.experiments.stats import level_ci
 from sim.experiments.sweep import (
     RUNS_FILE,
     SERIES_FILE,
@@ -121,13 +122,13 @@ def test_runs_stream_in_chunks_and_the_table_is_sorted_with_common_seeds(serial_
     assert list(series.columns[-2:]) == list(experiment.kpis)
 
 
-def test_summary_is_the_mean_and_t_interval_of_each_point(serial_grid):
+def test_summary_is_the_mean_and_level_interval_of_each_point(serial_grid):
     experiment, result = serial_grid
     runs = pd.read_parquet(result.folder / RUNS_FILE)
     summary = pd.read_csv(result.folder / SUMMARY_FILE)
     assert len(summary) == experiment.points and (summary["runs"] == 2).all()
     for point in (0, 5):
-        interval = mean_ci(runs.loc[runs["point"] == point, "revenue"].to_numpy())
+        interval = level_ci(runs.loc[runs["point"] == point, "revenue"].to_numpy(), "revenue")
         row = summary.loc[summary["point"] == point].iloc[0]
         assert row["revenue_mean"] == pytest.approx(interval.mean, rel=1e-12)
         assert row["revenue_ci_low"] == pytest.approx(interval.low, rel=1e-9)
@@ -320,3 +321,64 @@ def test_specs_are_drawn_lazily_a_few_ahead_of_the_finished_runs(tmp_path):
     run_batch(counting(), store, SerialExecutor(), in_flight=3, on_done=lambda _o: seen.append(len(drawn)))
     assert seen[0] <= 3 and all(n <= i + 4 for i, n in enumerate(seen))
     assert len(drawn) == experiment.runs
+
+
+# ---------------------------------------------------------------------- intervals inside the support
+def test_point_intervals_of_non_negative_kpis_stay_above_zero_with_heavy_noise():
+    from sim.experiments.sweep import point_summary
+
+    rng = np.random.default_rng(3)
+    runs = pd.DataFrame(
+        {
+            "point": np.repeat(np.arange(40), 3),
+            "revenue": rng.lognormal(0.0, 2.5, 120) * (rng.random(120) < 0.6),  # zeros and heavy tails
+            "win_rate": rng.beta(0.3, 0.3, 120),
+        }
+    )
+
+    class Point:
+        def __init__(self, i: int) -> None:
+            self.i = i
+
+        def labels(self) -> dict[str, int]:
+            return {"point": self.i}
+
+    table = point_summary([Point(i) for i in range(40)], runs, ["revenue", "win_rate"])
+    plain = [stats.mean_ci(v) for _, v in runs.groupby("point")["revenue"]]
+    assert any(iv.low < 0 for iv in plain)  # the t interval would cross zero
+    assert (table["revenue_ci_low"] >= 0).all() and (table["revenue_ci_low"] <= table["revenue_mean"]).all()
+    assert (table["win_rate_ci_low"] > 0).all() and (table["win_rate_ci_high"] < 1).all()
+
+
+def test_morris_mu_star_intervals_never_reach_below_zero(tmp_path):
+    from sim.reporting.sweep_plots import _mu_star_error
+
+    text = SOBOL.replace('"sobol"', '"morris"').replace("samples = 8", "samples = 4")
+    experiment = load_experiment(write(tmp_path, text))
+    summary = synthetic_summary(experiment, {"shared_goals": 1.0})
+    noise = np.random.default_rng(5).standard_cauchy(len(summary))  # heavy tails: a few huge effects
+    summary["revenue_mean"] = summary["revenue_mean"] + noise  # effects of both signs: a wide bootstrap
+    table = ranked(analyse(summary, experiment), "revenue")
+    assert (table["mu_star"] - table["mu_star_conf"] < 0).any()  # mu* +- conf would cross zero
+    assert (table["mu_star_ci_low"] > 0).all()
+    assert (table["mu_star_ci_low"] <= table["mu_star"]).all() and (
+        table["mu_star"] <= table["mu_star_ci_high"]
+    ).all()
+    down, _ = _mu_star_error(table)
+    assert (table["mu_star"] - down >= 0).all()  # the bars end at the interval, above zero
+
+
+@pytest.mark.parametrize(("replications", "warned"), [(1, True), (2, True), (3, False)])
+def test_sweeps_with_fewer_than_three_replications_warn_on_one_line(
+    main, tmp_path, capsys, replications, warned
+):
+    text = SOBOL.replace('"sobol"', '"lhs"').replace("samples = 8", "samples = 2")
+    args = ("sweep", write(tmp_path, text), "--out", tmp_path, "--workers", "1", "--days", "3")
+    assert main(*args, "--replications", replications) == 0
+    captured = capsys.readouterr()
+    lines = [line for line in captured.err.splitlines() if line.startswith("warning:")]
+    assert len(lines) == (1 if warned else 0)
+    if warned:
+        assert f"{replications} replication" in lines[0] and "--replications 3" in lines[0]
+    if replications == 1:
+        assert "no interval from one replication" in captured.out and "nan" not in captured.out

@@ -284,3 +284,56 @@ def test_year_length_is_the_models():
     from sim.model.model import WORKING_DAYS_PER_YEAR
 
     assert formats.YEAR_DAYS == WORKING_DAYS_PER_YEAR
+
+
+# ---------------------------------------------------------------------- one replication, the method
+def test_one_replication_says_that_no_interval_exists_instead_of_nan():
+    nan = math.nan
+    row = pd.Series(
+        {
+            "kpi": "revenue",
+            "baseline": "a",
+            "scenario": "b",
+            "n": 1,
+            "difference": 1.5e6,
+            "difference_ci_low": nan,
+            "difference_ci_high": nan,
+            "uplift": 0.1,
+            "scenario_mean": 2.0e6,
+            "baseline_mean": 0.5e6,
+        }
+    )
+    texts = [
+        sentences.revenue_sentence(row, 500),
+        sentences.kpi_sentence(row),
+        sentences.kpi_sentence(row.replace({"revenue": "win_rate"})),
+        formats.fmt_with_ci("money", 1.5e6, nan, nan),
+        formats.fmt_with_ci("count", 12.0, nan, nan, sign=True),
+        formats.fmt_interval("share", nan, nan),
+    ]
+    for text in texts:
+        assert formats.NO_INTERVAL in text and "nan" not in text.lower(), text
+    assert "across 1 paired replication." in texts[0]
+    curves = pd.DataFrame({0: [-1.0, 2.0, 3.0]}, index=pd.Index([5, 10, 15], name="day"))
+    text = pay.payback_sentence(pay.Payback("a", "b", curves, pay.break_even_days(curves)), 15)
+    assert text.count(formats.NO_INTERVAL) == 2 and "nan" not in text.lower()
+
+
+def test_report_names_the_interval_method_and_levels_stay_above_zero(written):
+    result, folder = written
+    md = (folder / "report.md").read_text()
+    assert "on the log scale of the mean" in md and "logit scale" in md
+    levels = result.comparison
+    assert (levels[["baseline_ci_low", "scenario_ci_low"]] >= 0).all().all()
+    shares = levels[levels["kpi"].isin(["win_rate", "selling_time_share"])]
+    assert (shares[["baseline_ci_high", "scenario_ci_high"]] <= 1).all().all()
+
+
+def test_costed_break_even_counts_the_one_off_cost_in_words():
+    days = pd.Index([5, 10, 15], name="day")
+    curves = pd.DataFrame({0: [-1.0e5, 2.0e5, 3.0e5], 1: [-2.0e5, 1.0e5, 2.0e5]}, index=days)
+    payback = pay.Payback("a", "b", curves, pay.break_even_days(curves), [], 250_000.0, 1_234.0)
+    text = pay.payback_sentence(payback, 15)
+    assert "cumulative difference of revenue less one-off costs at the end" in text
+    assert "one-off cost of 250 k" in text and "1,234 working hours" in text
+    assert pay.payback_record(payback)["change_cost"] == 250_000.0

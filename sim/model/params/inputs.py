@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sim.model.params.base import ParameterError, suggest
+from sim.model.params.change import ChangeCost
 from sim.model.params.customers import Market
 from sim.model.params.levers import Levers
 from sim.model.params.mechanisms import Mechanisms
@@ -20,10 +21,21 @@ from sim.model.params.mechanisms import Mechanisms
 
 @dataclass(frozen=True)
 class Intervention:
-    """Lever values that take effect from a given working day (0-based) of a run."""
+    """Lever values that take effect from a given working day (0-based) of a run, and their cost."""
 
     day: int
     values: dict[str, Any]
+    change: ChangeCost = field(default_factory=ChangeCost)
+
+    def key(self) -> tuple:
+        """What identifies it in a run's id: day and values, and its cost only when it has one.
+
+        A free intervention keeps the key it had before interventions could cost anything, so the
+        ids of existing runs (and folders resumed with them) do not change.
+        """
+        if self.change == ChangeCost():
+            return (self.day, sorted(self.values.items()))
+        return (self.day, sorted(self.values.items()), sorted(dataclasses.asdict(self.change).items()))
 
 
 GROUPS: dict[str, type] = {"market": Market, "levers": Levers, "mechanisms": Mechanisms}
