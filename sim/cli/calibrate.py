@@ -226,7 +226,7 @@ def text_report(result: Calibration, folder: Path, seed_given: bool) -> str:
     toml = folder / "calibrated.toml"
     parts.append(
         f"Scenario: {toml} ({calibrated_name(result)})\n"
-        f"Compare:  python run.py compare {toml} integrated --on {toml}\nResults:  {folder}"
+        f"Compare:  python run.py compare {toml} integrate_today --on {toml}\nResults:  {folder}"
     )
     return "\n\n".join(parts)
 

@@ -9,7 +9,7 @@ Examples::
     python run.py compare segregated integrated -n 20
     python run.py compare segregated integrate_at_month_6 -n 20   # when does integrating pay back?
     python run.py compare defined aligned integrated --until-ci 5 --json
-    python run.py compare CLIENT.toml integrated --on CLIENT.toml      # structures on one company
+    python run.py compare CLIENT.toml integrate_today --on CLIENT.toml  # integrating, like for like
 
 Each replication draws a plausible world of the uncertain assumptions (the same in every arm);
 `--fixed-world` keeps one fixed world instead. `--on BASE` applies every scenario's levers to

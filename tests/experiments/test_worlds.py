@@ -73,6 +73,15 @@ def test_interventions_of_the_structure_come_along_as_levers():
     assert _teams(applied) == _teams(base) and _market(applied) == _market(base)
 
 
+def test_integrate_today_on_a_base_burns_in_as_the_base():
+    """Like for like on a client: day 0 starts from the base's own levers, integrated's come after."""
+    base = load_scenario("hybrid_small")
+    applied = on_base(load_scenario("integrate_today"), base)
+    assert applied.params == base.params
+    ((day0,),) = [applied.interventions]
+    assert day0.day == 0 and day0.values["shared_goals"] == 1.0
+
+
 def test_what_on_leaves_out_is_listed():
     left = left_out_on_base(load_scenario("hybrid_small"), load_scenario("segregated"))
     assert left["n_reps"] == (3, 20) and "revenue_target_per_year" in left

@@ -98,7 +98,7 @@ def test_shipped_extends_carries_parent_levers_and_own_intervention():
     assert intervention.description == "integrate sales and marketing"
 
 
-@pytest.mark.parametrize("name", ["integrate_at_month_6", "integrate_on_day_0"])
+@pytest.mark.parametrize("name", ["integrate_at_month_6", "integrate_on_day_0", "integrate_today"])
 def test_shipped_integrations_switch_to_exactly_the_integrated_levers(name):
     """An integration scenario's intervention is integrated.toml's levers, so the two cannot drift."""
     segregated, integrated = load_scenario("segregated"), load_scenario("integrated")
