@@ -11,15 +11,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model import recording, trust
-from sim.model.arrays import rank_within
+from sim.model import kernels, recording, trust
 from sim.model.demand import deal_terms
 from sim.model.hours import spend
 from sim.model.leads import Source, Stage
 from sim.model.randomness import (
     STREAM_PROSPECT_RENEWALS,
     STREAM_PROSPECTS,
-    attempt_times,
     attempt_uniform,
     beta_from_uniform,
     poisson_from_uniforms,
@@ -32,48 +30,29 @@ if TYPE_CHECKING:
 def work_leads(model: SalesMarketingModel) -> None:
     """Reps answer handed-over leads as they come (SLA leads first), then call own prospects.
 
-    Inbound leads are worked through in order of availability at the pace the rep's free
-    hours allow; own prospects fill whatever capacity is left. A cherry-picking rep has
-    already pushed marketing's leads back (see `routing.cherry_pick`).
+    Inbound leads are worked through, each rep's in order of availability, at the pace the
+    rep's free hours allow: the k-th call starts when its lead is available or the previous
+    call ends, whichever is later. Own prospects fill whatever capacity is left (no attention
+    window: their timing is moot). A cherry-picking rep has already pushed marketing's leads
+    back (see `routing.cherry_pick`). The loop is compiled (`kernels.schedule_calls`).
     """
-    leads = model.leads
-    q = model.queue_idx
-    q = q[leads.available_hour[q] < model.day_end]
-    if len(q) == 0:
+    leads, lv = model.leads, model.p.levers
+    if len(model.queue_idx) == 0:
         return
-    inbound = leads.source[q] == Source.MARKETING
-    capacity = np.floor(model.reps.hours / model.p.levers.attempt_hours + 1e-9).astype(np.int64)
-    calls, when = _schedule_inbound(model, q[inbound], capacity)
-    capacity -= np.bincount(leads.owner[calls], minlength=model.reps.size)
-    prospects = _schedule_prospects(model, q[~inbound], capacity)
-    when = np.concatenate([when, np.maximum(leads.available_hour[prospects], model.day_start)])
-    _attempt(model, np.concatenate([calls, prospects]), when)
-
-
-def _schedule_inbound(
-    model: SalesMarketingModel, q: np.ndarray, capacity: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Which handed-over leads each rep calls today, and when, at the pace free hours allow."""
-    leads, reps, lv = model.leads, model.reps, model.p.levers
-    owner = leads.owner[q]
-    available = leads.available_hour[q]
-    order = np.lexsort((available, owner))
-    q, owner, available = q[order], owner[order], available[order]
-    rank = rank_within(owner)
-    chosen = rank < capacity[owner]
-    q, owner, available, rank = q[chosen], owner[chosen], available[chosen], rank[chosen]
-    pace = lv.attempt_hours * model.hours_per_day / np.maximum(reps.hours, lv.attempt_hours)
-    start = attempt_times(owner, available, rank, pace[owner], model.day_start)
-    today = start < model.day_end
-    return q[today], start[today]
-
-
-def _schedule_prospects(model: SalesMarketingModel, q: np.ndarray, capacity: np.ndarray) -> np.ndarray:
-    """Own prospects called with the capacity left (no attention window: timing is moot)."""
-    owner = model.leads.owner[q]
-    order = np.argsort(owner, kind="stable")
-    q, owner = q[order], owner[order]
-    return q[rank_within(owner) < capacity[owner]]
+    calls, when = kernels.schedule_calls(
+        model.queue_idx,
+        leads.available_hour,
+        leads.source,
+        leads.owner,
+        model.reps.hours,
+        lv.attempt_hours,
+        lv.attempt_hours * model.hours_per_day,
+        model.day_start,
+        model.day_end,
+        int(Source.MARKETING),
+    )
+    if len(calls):
+        _attempt(model, calls, when)
 
 
 def _attempt(model: SalesMarketingModel, idx: np.ndarray, when: np.ndarray) -> None:
