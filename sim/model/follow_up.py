@@ -18,7 +18,6 @@ from sim.model.leads import Source, Stage
 from sim.model.randomness import (
     STREAM_PROSPECT_RENEWALS,
     STREAM_PROSPECTS,
-    attempt_uniform,
     beta_from_uniform,
     poisson_from_uniforms,
 )
@@ -56,31 +55,39 @@ def work_leads(model: SalesMarketingModel) -> None:
 
 
 def _attempt(model: SalesMarketingModel, idx: np.ndarray, when: np.ndarray) -> None:
+    """Call leads `idx` at hours `when`: a reached lead qualifies or not, a missed one is retried.
+
+    A call reaches a lead with the per-attempt reach of its source; past its attention window
+    a lead has moved on, but a late call still reaches a few (re-engaged buyers): the causal,
+    within-firm cost of delay. A lead missed `follow_up_attempts` times is given up on.
+    """
     leads, lv, mk = model.leads, model.p.levers, model.p.market
-    first = np.isnan(leads.first_attempt_hour[idx])
-    leads.first_attempt_hour[idx[first]] = when[first]
-    attempts = leads.attempts[idx] + 1
-    leads.attempts[idx] = attempts
     owner = leads.owner[idx]
     spend(model, model.reps, np.bincount(owner, minlength=model.reps.size) * lv.attempt_hours)
     recording.count(model, "selling_hours", len(idx) * lv.attempt_hours)
     recording.count(model, "attempts", len(idx))
-    marketing = leads.source[idx] == Source.MARKETING
-    reach = np.where(marketing, mk.reach_per_attempt, mk.outbound_reach_per_attempt)
-    # Past its attention window a lead has moved on, but a late call still reaches a few
-    # (re-engaged buyers): the causal, within-firm cost of delay.
-    reach = np.where(when < leads.window_end_hour[idx], reach, reach * mk.late_contact_floor)
-    u = attempt_uniform(leads.u_reach[idx], attempts)
-    reached = u < reach
-    qualified = reached & (leads.u_qualify[idx] < leads.fit[idx])
-    max_attempts = lv.follow_up_attempts if model.p.mechanisms.follow_up else 1
-    missed = ~reached
-    gave_up = missed & (attempts >= max_attempts)
-    retry = missed & ~gave_up
-    leads.stage[idx[qualified]] = Stage.SQL
-    leads.stage[idx[reached & ~qualified]] = Stage.DISQUALIFIED
-    leads.stage[idx[gave_up]] = Stage.UNRESPONSIVE
-    leads.available_hour[idx[retry]] = when[retry] + lv.retry_interval_hours
+    first, reached, qualified, marketing = kernels.attempt_calls(
+        idx,
+        when,
+        (
+            leads.first_attempt_hour,
+            leads.attempts,
+            leads.source,
+            leads.window_end_hour,
+            leads.u_reach,
+            leads.u_qualify,
+            leads.fit,
+            leads.stage,
+            leads.available_hour,
+        ),
+        mk.reach_per_attempt,
+        mk.outbound_reach_per_attempt,
+        mk.late_contact_floor,
+        lv.follow_up_attempts if model.p.mechanisms.follow_up else 1,
+        lv.retry_interval_hours,
+        (int(Stage.SQL), int(Stage.DISQUALIFIED), int(Stage.UNRESPONSIVE)),
+        int(Source.MARKETING),
+    )
     model.opp_idx = np.concatenate([model.opp_idx, idx[qualified]])
     model.queue_idx = model.queue_idx[leads.stage[model.queue_idx] == Stage.QUEUED]
     _record_attempts(model, idx, owner, when, first & marketing, reached & marketing, qualified, marketing)

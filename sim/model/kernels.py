@@ -102,3 +102,65 @@ def _stable_by_owner(rows: np.ndarray, owner: np.ndarray, reps: int) -> np.ndarr
         out[start[rep]] = rows[i]
         start[rep] += 1
     return out
+
+
+@numba.njit(cache=True)
+def attempt_calls(
+    calls: np.ndarray,
+    when: np.ndarray,
+    leads: tuple,
+    reach_inbound: float,
+    reach_outbound: float,
+    late_contact_floor: float,
+    max_attempts: int,
+    retry_interval_hours: float,
+    stages: tuple,
+    inbound_code: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Make each call: count the attempt, draw whether it reaches and qualifies, move the lead.
+
+    `leads` holds the columns first_attempt_hour, attempts, source, window_end_hour, u_reach,
+    u_qualify, fit, stage and available_hour, written in place; `stages` the codes SQL,
+    DISQUALIFIED and UNRESPONSIVE. Returns, per call, whether it was the lead's first, whether
+    it reached the lead, whether the lead qualified and whether it is marketing's (see
+    `follow_up._attempt`, and `randomness.attempt_uniform` for the attempt's uniform).
+    """
+    first_hour, attempts, source, window_end, u_reach, u_qualify, fit, stage, available = leads
+    sql, disqualified, unresponsive = stages
+    n = len(calls)
+    first = np.empty(n, np.bool_)
+    reached = np.empty(n, np.bool_)
+    qualified = np.empty(n, np.bool_)
+    marketing = np.empty(n, np.bool_)
+    for i in range(n):
+        lead = calls[i]
+        first[i] = np.isnan(first_hour[lead])
+        if first[i]:
+            first_hour[lead] = when[i]
+        attempt = attempts[lead] + 1
+        attempts[lead] = attempt
+        marketing[i] = source[lead] == inbound_code
+        reach = reach_inbound if marketing[i] else reach_outbound
+        if not when[i] < window_end[lead]:
+            reach = reach * late_contact_floor
+        reached[i] = _attempt_uniform(u_reach[lead], attempt) < reach
+        qualified[i] = reached[i] and u_qualify[lead] < fit[lead]
+        if qualified[i]:
+            stage[lead] = sql
+        elif reached[i]:
+            stage[lead] = disqualified
+        elif attempt >= max_attempts:
+            stage[lead] = unresponsive
+        else:
+            available[lead] = when[i] + retry_interval_hours
+    return first, reached, qualified, marketing
+
+
+@numba.njit(cache=True)
+def _attempt_uniform(u: float, attempt: int) -> float:
+    """`randomness.attempt_uniform` for one lead: its uniform and attempt mixed by splitmix64."""
+    x = np.uint64(u * 2.0**53) ^ (np.uint64(attempt) * np.uint64(0x9E3779B97F4A7C15))
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    x = x ^ (x >> np.uint64(31))
+    return np.float64(x >> np.uint64(11)) / 2.0**53
