@@ -164,3 +164,44 @@ def _attempt_uniform(u: float, attempt: int) -> float:
     x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     x = x ^ (x >> np.uint64(31))
     return np.float64(x >> np.uint64(11)) / 2.0**53
+
+
+@numba.njit(cache=True)
+def close_ready(
+    deals: np.ndarray,
+    leads: tuple,
+    rep_skill: np.ndarray,
+    base_win_rate: float,
+    collateral_win_effect: float,
+    reference_quality: float,
+    awareness_effect: float,
+    codes: tuple,
+    day: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Close the deals whose cycle is done and that have collateral: won or lost on their uniform.
+
+    `leads` holds the columns progress_days, cycle_days, collateral, quality, u_win, owner,
+    stage and closed_day (the last two written in place); `codes` the collateral code
+    MARKETING and the stages WON and LOST. Returns the closed deals, which were won, and each
+    one's win chance (see `deals.close_deals`).
+    """
+    progress, cycle, collateral, quality, u_win, owner, stage, closed_day = leads
+    has_collateral, won_code, lost_code = codes
+    closed = np.empty(len(deals), np.int64)
+    won = np.empty(len(deals), np.bool_)
+    p_win = np.empty(len(deals))
+    n = 0
+    for i in range(len(deals)):
+        lead = deals[i]
+        if not (progress[lead] >= cycle[lead] and collateral[lead] >= has_collateral):
+            continue
+        collateral_effect = 1 + collateral_win_effect * (quality[lead] - reference_quality)
+        p = base_win_rate * rep_skill[owner[lead]] * collateral_effect * awareness_effect
+        p = min(max(p, 0.0), 1.0)
+        closed[n] = lead
+        p_win[n] = p
+        won[n] = u_win[lead] < p
+        stage[lead] = won_code if won[n] else lost_code
+        closed_day[lead] = day
+        n += 1
+    return closed[:n], won[:n], p_win[:n]
