@@ -41,14 +41,15 @@ def open_opportunities(model: SalesMarketingModel) -> None:
 def work_opportunities(model: SalesMarketingModel) -> None:
     """Reps spend deal hours, find or make collateral, and close deals that are ready."""
     leads, reps = model.leads, model.reps
-    idx = model.opp_idx[leads.stage[model.opp_idx] == Stage.OPPORTUNITY]
-    owner = leads.owner[idx]
-    need = np.bincount(owner, minlength=reps.size) * model.p.market.opportunity_hours_per_day
+    idx, deals_per_rep = kernels.open_deals(
+        model.opp_idx, leads.stage, leads.owner, int(Stage.OPPORTUNITY), reps.size
+    )
+    need = deals_per_rep * model.p.market.opportunity_hours_per_day
     worked = np.minimum(need, reps.hours)
     spend(model, reps, worked)
     recording.count(model, "selling_hours", worked.sum())
     ratio = np.divide(worked, need, out=np.ones_like(need), where=need > 0)
-    leads.progress_days[idx] += ratio[owner]
+    kernels.progress_deals(idx, leads.owner, leads.progress_days, ratio)  # each deal by its rep's share
     if model.p.mechanisms.collateral:
         search_library(model, idx)
         build_own_collateral(model, idx)

@@ -205,3 +205,27 @@ def close_ready(
         closed_day[lead] = day
         n += 1
     return closed[:n], won[:n], p_win[:n]
+
+
+@numba.njit(cache=True)
+def open_deals(
+    opportunities: np.ndarray, stage: np.ndarray, owner: np.ndarray, open_code: int, reps: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The open deals among `opportunities`, and how many each rep owns."""
+    deals = np.empty(len(opportunities), np.int64)
+    per_rep = np.zeros(reps, np.int64)
+    n = 0
+    for i in range(len(opportunities)):
+        lead = opportunities[i]
+        if stage[lead] == open_code:
+            deals[n] = lead
+            per_rep[owner[lead]] += 1
+            n += 1
+    return deals[:n], per_rep
+
+
+@numba.njit(cache=True)
+def progress_deals(deals: np.ndarray, owner: np.ndarray, progress: np.ndarray, share: np.ndarray) -> None:
+    """Move each deal on by the share of its rep's needed deal hours the rep could give today."""
+    for i in range(len(deals)):
+        progress[deals[i]] += share[owner[deals[i]]]
