@@ -90,26 +90,31 @@ def _attempt(model: SalesMarketingModel, idx: np.ndarray, when: np.ndarray) -> N
     )
     model.opp_idx = np.concatenate([model.opp_idx, idx[qualified]])
     model.queue_idx = model.queue_idx[leads.stage[model.queue_idx] == Stage.QUEUED]
-    _record_attempts(model, idx, owner, when, first & marketing, reached & marketing, qualified, marketing)
+    _record_attempts(model, idx, owner, when, first, reached, qualified, marketing)
 
 
-def _record_attempts(model, idx, owner, when, first_inbound, reached_inbound, qualified, marketing):
-    leads, size = model.leads, model.reps.size
-    qualified_inbound = qualified & marketing
+def _record_attempts(model, idx, owner, when, first, reached, qualified, marketing):
+    leads = model.leads
     # Reached MQLs (SALs) and SQLs count in the period their lead was handed over or found (its
     # cohort), so each period's MQL->SAL, SAL->SQL and prospect->SQL are true shares of its leads.
-    recording.count_cohort(model, "sals", leads.routed_day[idx[reached_inbound]])
+    recording.count_cohort(model, "sals", leads.routed_day[idx[reached & marketing]])
     recording.count_by_source(model, "sqls", idx[qualified], days=leads.routed_day[idx[qualified]])
-    n_first = np.count_nonzero(first_inbound)
+    rep_good, rep_bad, marketer_good, marketer_bad, n_first = kernels.call_evidence(
+        idx,
+        owner,
+        when,
+        (first, reached, qualified, marketing),
+        leads.created_hour,
+        leads.marketer,
+        model.p.levers.sla_first_contact_hours or model.hours_per_day,
+        model.reps.size,
+        model.marketers.size,
+    )
     recording.count(model, "first_contacts", n_first)
-    model.rep_successes += np.bincount(owner[qualified_inbound], minlength=size)
-    model.rep_failures += np.bincount(owner[reached_inbound & ~qualified], minlength=size)
-    if n_first:
-        expectation = model.p.levers.sla_first_contact_hours or model.hours_per_day
-        first = idx[first_inbound]
-        prompt = when[first_inbound] - leads.created_hour[first] <= expectation
-        model.marketing_successes += trust.tally(model, first[prompt])
-        model.marketing_failures += trust.tally(model, first[~prompt])
+    model.rep_successes += rep_good
+    model.rep_failures += rep_bad
+    model.marketing_successes += marketer_good
+    model.marketing_failures += marketer_bad
 
 
 def prospect(model: SalesMarketingModel) -> None:

@@ -229,3 +229,48 @@ def progress_deals(deals: np.ndarray, owner: np.ndarray, progress: np.ndarray, s
     """Move each deal on by the share of its rep's needed deal hours the rep could give today."""
     for i in range(len(deals)):
         progress[deals[i]] += share[owner[deals[i]]]
+
+
+@numba.njit(cache=True)
+def call_evidence(
+    calls: np.ndarray,
+    owner: np.ndarray,
+    when: np.ndarray,
+    outcomes: tuple,
+    created_hour: np.ndarray,
+    marketer: np.ndarray,
+    expectation: float,
+    reps: int,
+    marketers: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """What today's calls on marketing's leads teach each side about the other (trust evidence).
+
+    `outcomes` holds the per-call flags first, reached, qualified and marketing (from
+    `attempt_calls`); `owner` is each call's rep. A reached MQL that qualifies is a success for
+    marketing in its rep's eyes, one that does not a failure; a first call within `expectation`
+    hours of the lead's creation is a success for sales in its marketer's eyes, a later one a
+    failure. Returns those four counts (per rep, per marketer) and the number of first calls.
+    """
+    first, reached, qualified, marketing = outcomes
+    rep_good = np.zeros(reps, np.int64)
+    rep_bad = np.zeros(reps, np.int64)
+    marketer_good = np.zeros(marketers, np.int64)
+    marketer_bad = np.zeros(marketers, np.int64)
+    n_first = 0
+    for i in range(len(calls)):
+        if not marketing[i]:
+            continue
+        if reached[i]:
+            if qualified[i]:
+                rep_good[owner[i]] += 1
+            else:
+                rep_bad[owner[i]] += 1
+        if first[i]:
+            n_first += 1
+            by = marketer[calls[i]]
+            if by >= 0:
+                if when[i] - created_hour[calls[i]] <= expectation:
+                    marketer_good[by] += 1
+                else:
+                    marketer_bad[by] += 1
+    return rep_good, rep_bad, marketer_good, marketer_bad, n_first
