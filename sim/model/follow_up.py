@@ -134,10 +134,8 @@ def prospect(model: SalesMarketingModel) -> None:
     if n == 0:
         return
     slots = rng.random((int(found.max()), reps.size, 8))
-    taken = np.arange(slots.shape[0])[:, None] < found[None, :]
-    rows = slots.transpose(1, 0, 2)[taken.T]  # rep-major: rep 0's prospects first
-    renew = model.stream(STREAM_PROSPECT_RENEWALS, model.day).random(slots.shape[:2]).T[taken.T]
-    owner = np.repeat(np.arange(reps.size), found)
+    renew = model.stream(STREAM_PROSPECT_RENEWALS, model.day).random(slots.shape[:2])
+    rows, renew, owner = kernels.prospect_rows(slots, renew, found)  # rep-major: rep 0's first
     idx = model.leads.add(
         n,
         created_hour=model.day_end,

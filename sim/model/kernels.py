@@ -274,3 +274,28 @@ def call_evidence(
                 else:
                     marketer_bad[by] += 1
     return rep_good, rep_bad, marketer_good, marketer_bad, n_first
+
+
+@numba.njit(cache=True)
+def prospect_rows(
+    slots: np.ndarray, renew_draws: np.ndarray, found: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The uniforms, renewal uniforms and owners of the prospects found, rep by rep.
+
+    Rep r's i-th prospect takes slot (i, r) of the day's draws (`slots` is slot x rep x uniform,
+    `renew_draws` slot x rep), so a prospect's numbers do not depend on what other reps found.
+    """
+    n = 0
+    for r in range(len(found)):
+        n += found[r]
+    rows = np.empty((n, slots.shape[2]))
+    renew = np.empty(n)
+    owner = np.empty(n, np.int64)
+    k = 0
+    for r in range(len(found)):
+        for i in range(found[r]):
+            rows[k] = slots[i, r]
+            renew[k] = renew_draws[i, r]
+            owner[k] = r
+            k += 1
+    return rows, renew, owner
