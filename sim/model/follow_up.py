@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model import kernels, recording, trust
+from sim.model import kernels, recording
 from sim.model.demand import deal_terms
 from sim.model.hours import spend
 from sim.model.leads import Source, Stage
@@ -158,16 +158,20 @@ def prospect(model: SalesMarketingModel) -> None:
 
 
 def expire_leads(model: SalesMarketingModel) -> None:
-    """Leads nobody contacted within the shelf life leak (own prospects are just dropped)."""
+    """Leads nobody contacted within the shelf life leak (own prospects are just dropped).
+
+    Compiled (`kernels.expire_queue`): a queued lead never called whose cohort is at least
+    `lead_shelf_life_days` old leaves the queue as leaked.
+    """
     leads = model.leads
-    q = model.queue_idx
-    stale = (leads.attempts[q] == 0) & (
-        model.day - leads.routed_day[q] >= model.p.levers.lead_shelf_life_days
+    model.queue_idx, leaked, by_marketer = kernels.expire_queue(
+        model.queue_idx,
+        (leads.attempts, leads.routed_day, leads.source, leads.marketer, leads.stage),
+        model.day,
+        model.p.levers.lead_shelf_life_days,
+        (int(Stage.LEAKED), int(Source.MARKETING)),
+        model.marketers.size,
     )
-    expired = q[stale]
-    leads.stage[expired] = Stage.LEAKED
-    leaked = expired[leads.source[expired] == Source.MARKETING]
     recording.count(model, "leaked", len(leaked))
     recording.count_cohort(model, "never_contacted", leads.routed_day[leaked])
-    model.marketing_failures += trust.tally(model, leaked)  # marketing sees its leads left to rot
-    model.queue_idx = q[~stale]
+    model.marketing_failures += by_marketer  # marketing sees its leads left to rot

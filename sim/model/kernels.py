@@ -299,3 +299,41 @@ def prospect_rows(
             owner[k] = r
             k += 1
     return rows, renew, owner
+
+
+@numba.njit(cache=True)
+def expire_queue(
+    queue: np.ndarray,
+    leads: tuple,
+    day: int,
+    shelf_life_days: int,
+    codes: tuple,
+    marketers: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Take leads nobody called within the shelf life out of the queue, as leaked.
+
+    `leads` holds the columns attempts, routed_day, source, marketer and stage (written in
+    place); `codes` the stage LEAKED and the source MARKETING. Returns the queue left, the
+    leaked marketing leads, and how many of those each marketer generated
+    (see `follow_up.expire_leads`).
+    """
+    attempts, routed_day, source, marketer, stage = leads
+    leaked_code, inbound_code = codes
+    kept = np.empty(len(queue), np.int64)
+    leaked = np.empty(len(queue), np.int64)
+    by_marketer = np.zeros(marketers, np.int64)
+    n_kept = 0
+    n_leaked = 0
+    for i in range(len(queue)):
+        lead = queue[i]
+        if not (attempts[lead] == 0 and day - routed_day[lead] >= shelf_life_days):
+            kept[n_kept] = lead
+            n_kept += 1
+            continue
+        stage[lead] = leaked_code
+        if source[lead] == inbound_code:
+            leaked[n_leaked] = lead
+            n_leaked += 1
+            if marketer[lead] >= 0:
+                by_marketer[marketer[lead]] += 1
+    return kept[:n_kept], leaked[:n_leaked], by_marketer
