@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model import customers, recording, spinup
-from sim.model.arrays import clip_unit
+from sim.model import customers, kernels, recording, spinup
 from sim.model.collateral import build_own_collateral, search_library
 from sim.model.feedback import NEUTRAL_AWARENESS
 from sim.model.hours import spend
@@ -42,14 +41,15 @@ def open_opportunities(model: SalesMarketingModel) -> None:
 def work_opportunities(model: SalesMarketingModel) -> None:
     """Reps spend deal hours, find or make collateral, and close deals that are ready."""
     leads, reps = model.leads, model.reps
-    idx = model.opp_idx[leads.stage[model.opp_idx] == Stage.OPPORTUNITY]
-    owner = leads.owner[idx]
-    need = np.bincount(owner, minlength=reps.size) * model.p.market.opportunity_hours_per_day
+    idx, deals_per_rep = kernels.open_deals(
+        model.opp_idx, leads.stage, leads.owner, int(Stage.OPPORTUNITY), reps.size
+    )
+    need = deals_per_rep * model.p.market.opportunity_hours_per_day
     worked = np.minimum(need, reps.hours)
     spend(model, reps, worked)
     recording.count(model, "selling_hours", worked.sum())
     ratio = np.divide(worked, need, out=np.ones_like(need), where=need > 0)
-    leads.progress_days[idx] += ratio[owner]
+    kernels.progress_deals(idx, leads.owner, leads.progress_days, ratio)  # each deal by its rep's share
     if model.p.mechanisms.collateral:
         search_library(model, idx)
         build_own_collateral(model, idx)
@@ -58,21 +58,36 @@ def work_opportunities(model: SalesMarketingModel) -> None:
 
 
 def close_deals(model: SalesMarketingModel, idx: np.ndarray) -> None:
-    """Deals whose cycle is done and that have collateral are won or lost."""
+    """Deals whose cycle is done and that have collateral are won or lost.
+
+    The win chance is the base rate times the rep's skill, moved by the collateral's quality
+    (against `REFERENCE_QUALITY`) and by the brand's awareness, clipped to [0, 1]; the deal's
+    own uniform decides it (compiled: `kernels.close_ready`).
+    """
     leads, mk = model.leads, model.p.market
-    ready = (leads.progress_days[idx] >= leads.cycle_days[idx]) & (
-        leads.collateral[idx] >= Collateral.MARKETING
-    )
-    if not ready.any():
-        return
-    idx = idx[ready]
-    owner = leads.owner[idx]
     awareness_effect = 1 + mk.awareness_win_effect * (model.awareness - NEUTRAL_AWARENESS)
-    collateral_effect = 1 + mk.collateral_win_effect * (leads.quality[idx] - REFERENCE_QUALITY)
-    p_win = clip_unit(mk.base_win_rate * model.reps.skill[owner] * collateral_effect * awareness_effect)
-    won = leads.u_win[idx] < p_win
-    leads.stage[idx] = np.where(won, Stage.WON, Stage.LOST)
-    leads.closed_day[idx] = model.day
+    idx, won, p_win = kernels.close_ready(
+        idx,
+        (
+            leads.progress_days,
+            leads.cycle_days,
+            leads.collateral,
+            leads.quality,
+            leads.u_win,
+            leads.owner,
+            leads.stage,
+            leads.closed_day,
+        ),
+        model.reps.skill,
+        mk.base_win_rate,
+        mk.collateral_win_effect,
+        REFERENCE_QUALITY,
+        awareness_effect,
+        (int(Collateral.MARKETING), int(Stage.WON), int(Stage.LOST)),
+        model.day,
+    )
+    if len(idx) == 0:
+        return
     recording.count_by_source(model, "deals_won", idx[won])
     recording.count_by_source(model, "deals_lost", idx[~won])
     recording.count_by_source(model, "revenue_new", idx[won], values=leads.value[idx[won]])

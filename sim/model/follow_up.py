@@ -11,16 +11,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model import recording, trust
-from sim.model.arrays import rank_within
+from sim.model import kernels, recording
 from sim.model.demand import deal_terms
 from sim.model.hours import spend
 from sim.model.leads import Source, Stage
 from sim.model.randomness import (
     STREAM_PROSPECT_RENEWALS,
     STREAM_PROSPECTS,
-    attempt_times,
-    attempt_uniform,
     beta_from_uniform,
     poisson_from_uniforms,
 )
@@ -32,98 +29,92 @@ if TYPE_CHECKING:
 def work_leads(model: SalesMarketingModel) -> None:
     """Reps answer handed-over leads as they come (SLA leads first), then call own prospects.
 
-    Inbound leads are worked through in order of availability at the pace the rep's free
-    hours allow; own prospects fill whatever capacity is left. A cherry-picking rep has
-    already pushed marketing's leads back (see `routing.cherry_pick`).
+    Inbound leads are worked through, each rep's in order of availability, at the pace the
+    rep's free hours allow: the k-th call starts when its lead is available or the previous
+    call ends, whichever is later. Own prospects fill whatever capacity is left (no attention
+    window: their timing is moot). A cherry-picking rep has already pushed marketing's leads
+    back (see `routing.cherry_pick`). The loop is compiled (`kernels.schedule_calls`).
     """
-    leads = model.leads
-    q = model.queue_idx
-    q = q[leads.available_hour[q] < model.day_end]
-    if len(q) == 0:
+    leads, lv = model.leads, model.p.levers
+    if len(model.queue_idx) == 0:
         return
-    inbound = leads.source[q] == Source.MARKETING
-    capacity = np.floor(model.reps.hours / model.p.levers.attempt_hours + 1e-9).astype(np.int64)
-    calls, when = _schedule_inbound(model, q[inbound], capacity)
-    capacity -= np.bincount(leads.owner[calls], minlength=model.reps.size)
-    prospects = _schedule_prospects(model, q[~inbound], capacity)
-    when = np.concatenate([when, np.maximum(leads.available_hour[prospects], model.day_start)])
-    _attempt(model, np.concatenate([calls, prospects]), when)
-
-
-def _schedule_inbound(
-    model: SalesMarketingModel, q: np.ndarray, capacity: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Which handed-over leads each rep calls today, and when, at the pace free hours allow."""
-    leads, reps, lv = model.leads, model.reps, model.p.levers
-    owner = leads.owner[q]
-    available = leads.available_hour[q]
-    order = np.lexsort((available, owner))
-    q, owner, available = q[order], owner[order], available[order]
-    rank = rank_within(owner)
-    chosen = rank < capacity[owner]
-    q, owner, available, rank = q[chosen], owner[chosen], available[chosen], rank[chosen]
-    pace = lv.attempt_hours * model.hours_per_day / np.maximum(reps.hours, lv.attempt_hours)
-    start = attempt_times(owner, available, rank, pace[owner], model.day_start)
-    today = start < model.day_end
-    return q[today], start[today]
-
-
-def _schedule_prospects(model: SalesMarketingModel, q: np.ndarray, capacity: np.ndarray) -> np.ndarray:
-    """Own prospects called with the capacity left (no attention window: timing is moot)."""
-    owner = model.leads.owner[q]
-    order = np.argsort(owner, kind="stable")
-    q, owner = q[order], owner[order]
-    return q[rank_within(owner) < capacity[owner]]
+    calls, when = kernels.schedule_calls(
+        model.queue_idx,
+        leads.available_hour,
+        leads.source,
+        leads.owner,
+        model.reps.hours,
+        lv.attempt_hours,
+        lv.attempt_hours * model.hours_per_day,
+        model.day_start,
+        model.day_end,
+        int(Source.MARKETING),
+    )
+    if len(calls):
+        _attempt(model, calls, when)
 
 
 def _attempt(model: SalesMarketingModel, idx: np.ndarray, when: np.ndarray) -> None:
+    """Call leads `idx` at hours `when`: a reached lead qualifies or not, a missed one is retried.
+
+    A call reaches a lead with the per-attempt reach of its source; past its attention window
+    a lead has moved on, but a late call still reaches a few (re-engaged buyers): the causal,
+    within-firm cost of delay. A lead missed `follow_up_attempts` times is given up on.
+    """
     leads, lv, mk = model.leads, model.p.levers, model.p.market
-    first = np.isnan(leads.first_attempt_hour[idx])
-    leads.first_attempt_hour[idx[first]] = when[first]
-    attempts = leads.attempts[idx] + 1
-    leads.attempts[idx] = attempts
     owner = leads.owner[idx]
     spend(model, model.reps, np.bincount(owner, minlength=model.reps.size) * lv.attempt_hours)
     recording.count(model, "selling_hours", len(idx) * lv.attempt_hours)
     recording.count(model, "attempts", len(idx))
-    marketing = leads.source[idx] == Source.MARKETING
-    reach = np.where(marketing, mk.reach_per_attempt, mk.outbound_reach_per_attempt)
-    # Past its attention window a lead has moved on, but a late call still reaches a few
-    # (re-engaged buyers): the causal, within-firm cost of delay.
-    reach = np.where(when < leads.window_end_hour[idx], reach, reach * mk.late_contact_floor)
-    u = attempt_uniform(leads.u_reach[idx], attempts)
-    reached = u < reach
-    qualified = reached & (leads.u_qualify[idx] < leads.fit[idx])
-    max_attempts = lv.follow_up_attempts if model.p.mechanisms.follow_up else 1
-    missed = ~reached
-    gave_up = missed & (attempts >= max_attempts)
-    retry = missed & ~gave_up
-    leads.stage[idx[qualified]] = Stage.SQL
-    leads.stage[idx[reached & ~qualified]] = Stage.DISQUALIFIED
-    leads.stage[idx[gave_up]] = Stage.UNRESPONSIVE
-    leads.available_hour[idx[retry]] = when[retry] + lv.retry_interval_hours
+    first, reached, qualified, marketing = kernels.attempt_calls(
+        idx,
+        when,
+        (
+            leads.first_attempt_hour,
+            leads.attempts,
+            leads.source,
+            leads.window_end_hour,
+            leads.u_reach,
+            leads.u_qualify,
+            leads.fit,
+            leads.stage,
+            leads.available_hour,
+        ),
+        mk.reach_per_attempt,
+        mk.outbound_reach_per_attempt,
+        mk.late_contact_floor,
+        lv.follow_up_attempts if model.p.mechanisms.follow_up else 1,
+        lv.retry_interval_hours,
+        (int(Stage.SQL), int(Stage.DISQUALIFIED), int(Stage.UNRESPONSIVE)),
+        int(Source.MARKETING),
+    )
     model.opp_idx = np.concatenate([model.opp_idx, idx[qualified]])
     model.queue_idx = model.queue_idx[leads.stage[model.queue_idx] == Stage.QUEUED]
-    _record_attempts(model, idx, owner, when, first & marketing, reached & marketing, qualified, marketing)
+    _record_attempts(model, idx, owner, when, first, reached, qualified, marketing)
 
 
-def _record_attempts(model, idx, owner, when, first_inbound, reached_inbound, qualified, marketing):
-    leads, size = model.leads, model.reps.size
-    qualified_inbound = qualified & marketing
+def _record_attempts(model, idx, owner, when, first, reached, qualified, marketing):
+    leads = model.leads
     # Reached MQLs (SALs) and SQLs count in the period their lead was handed over or found (its
     # cohort), so each period's MQL->SAL, SAL->SQL and prospect->SQL are true shares of its leads.
-    recording.count_cohort(model, "sals", leads.routed_day[idx[reached_inbound]])
+    recording.count_cohort(model, "sals", leads.routed_day[idx[reached & marketing]])
     recording.count_by_source(model, "sqls", idx[qualified], days=leads.routed_day[idx[qualified]])
-    n_first = np.count_nonzero(first_inbound)
+    rep_good, rep_bad, marketer_good, marketer_bad, n_first = kernels.call_evidence(
+        idx,
+        owner,
+        when,
+        (first, reached, qualified, marketing),
+        leads.created_hour,
+        leads.marketer,
+        model.p.levers.sla_first_contact_hours or model.hours_per_day,
+        model.reps.size,
+        model.marketers.size,
+    )
     recording.count(model, "first_contacts", n_first)
-    model.rep_successes += np.bincount(owner[qualified_inbound], minlength=size)
-    model.rep_failures += np.bincount(owner[reached_inbound & ~qualified], minlength=size)
-    if n_first:
-        expectation = model.p.levers.sla_first_contact_hours or model.hours_per_day
-        first = idx[first_inbound]
-        prompt = when[first_inbound] - leads.created_hour[first] <= expectation
-        model.marketing_successes += trust.tally(model, first[prompt])
-        model.marketing_failures += trust.tally(model, first[~prompt])
+    model.rep_successes += rep_good
+    model.rep_failures += rep_bad
+    model.marketing_successes += marketer_good
+    model.marketing_failures += marketer_bad
 
 
 def prospect(model: SalesMarketingModel) -> None:
@@ -143,10 +134,8 @@ def prospect(model: SalesMarketingModel) -> None:
     if n == 0:
         return
     slots = rng.random((int(found.max()), reps.size, 8))
-    taken = np.arange(slots.shape[0])[:, None] < found[None, :]
-    rows = slots.transpose(1, 0, 2)[taken.T]  # rep-major: rep 0's prospects first
-    renew = model.stream(STREAM_PROSPECT_RENEWALS, model.day).random(slots.shape[:2]).T[taken.T]
-    owner = np.repeat(np.arange(reps.size), found)
+    renew = model.stream(STREAM_PROSPECT_RENEWALS, model.day).random(slots.shape[:2])
+    rows, renew, owner = kernels.prospect_rows(slots, renew, found)  # rep-major: rep 0's first
     idx = model.leads.add(
         n,
         created_hour=model.day_end,
@@ -169,16 +158,20 @@ def prospect(model: SalesMarketingModel) -> None:
 
 
 def expire_leads(model: SalesMarketingModel) -> None:
-    """Leads nobody contacted within the shelf life leak (own prospects are just dropped)."""
+    """Leads nobody contacted within the shelf life leak (own prospects are just dropped).
+
+    Compiled (`kernels.expire_queue`): a queued lead never called whose cohort is at least
+    `lead_shelf_life_days` old leaves the queue as leaked.
+    """
     leads = model.leads
-    q = model.queue_idx
-    stale = (leads.attempts[q] == 0) & (
-        model.day - leads.routed_day[q] >= model.p.levers.lead_shelf_life_days
+    model.queue_idx, leaked, by_marketer = kernels.expire_queue(
+        model.queue_idx,
+        (leads.attempts, leads.routed_day, leads.source, leads.marketer, leads.stage),
+        model.day,
+        model.p.levers.lead_shelf_life_days,
+        (int(Stage.LEAKED), int(Source.MARKETING)),
+        model.marketers.size,
     )
-    expired = q[stale]
-    leads.stage[expired] = Stage.LEAKED
-    leaked = expired[leads.source[expired] == Source.MARKETING]
     recording.count(model, "leaked", len(leaked))
     recording.count_cohort(model, "never_contacted", leads.routed_day[leaked])
-    model.marketing_failures += trust.tally(model, leaked)  # marketing sees its leads left to rot
-    model.queue_idx = q[~stale]
+    model.marketing_failures += by_marketer  # marketing sees its leads left to rot

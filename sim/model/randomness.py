@@ -80,24 +80,6 @@ def _poisson_terms(top: int) -> tuple[np.ndarray, np.ndarray]:
     return k, gammaln(k + 1)
 
 
-def attempt_times(
-    owner: np.ndarray, available: np.ndarray, rank: np.ndarray, pace: np.ndarray, day_start: float
-) -> np.ndarray:
-    """When each rep makes each attempt, working through a sorted queue at a given pace.
-
-    The k-th attempt starts at max(its lead's availability, end of the previous attempt). The
-    recursion unrolls to start_k = k*pace + max(day_start, max_{j<=k}(available_j - j*pace)), a
-    cumulative maximum that runs per rep by offsetting each rep's values into its own band.
-    """
-    if len(owner) == 0:
-        return np.zeros(0)
-    slack = np.maximum(available - rank * pace, day_start) - day_start
-    band = 1e7 * owner  # every rep's values sit in a band above the previous rep's
-    running = np.maximum.accumulate(np.minimum(slack, 5e6) + band) - band
-    # The banded cumulative maximum costs a few ulps at 1e7: never start before the lead exists.
-    return np.maximum(day_start + running + rank * pace, available)
-
-
 def beta_from_uniform(u: np.ndarray, mean: float, concentration: float) -> np.ndarray:
     """Beta(mean, concentration) by inversion, so a lead's fit uses exactly one uniform."""
     mean = min(max(mean, 1e-9), 1 - 1e-9)  # a mean of exactly 0 or 1 has no Beta distribution

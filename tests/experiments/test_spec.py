@@ -353,7 +353,7 @@ def test_help_stays_fast_without_heavy_imports():
         "import sys\nfrom sim.cli import main as cli\n"
         "from sim.cli.sweep import register_sweep, register_sensitivity\n"
         "cli.build_parser()\n"
-        "names = ('pandas', 'numpy', 'distributed', 'dask', 'SALib', 'matplotlib')\n"
+        "names = ('pandas', 'numpy', 'numba', 'distributed', 'dask', 'SALib', 'matplotlib')\n"
         "heavy = [m for m in names if m in sys.modules]\n"
         "print(heavy)\n"
     )

@@ -1,0 +1,339 @@
+"""Compiled kernels: the day's integer, compare and branch loops over plain arrays.
+
+A simulated day makes hundreds of small numpy calls, and at the model's sizes (tens of reps,
+hundreds of queued leads) each costs more in interpreter overhead than in arithmetic. The loops
+here do the same arithmetic, in the same order, element by element, so their results are
+bit-identical to the numpy expressions they replace; the mechanisms keep their functions as the
+readable description and call these. Transcendental functions (exp, log, the special
+functions) stay in numpy and scipy, whose SIMD results a compiled loop need not reproduce.
+
+Compiled code is cached on disk (`cache=True`), so only the first run on a machine compiles.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+
+@numba.njit(cache=True)
+def schedule_calls(
+    queue: np.ndarray,
+    available_hour: np.ndarray,
+    source: np.ndarray,
+    owner: np.ndarray,
+    rep_hours: np.ndarray,
+    attempt_hours: float,
+    pace_hours: float,
+    day_start: float,
+    day_end: float,
+    inbound_code: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Today's calls (lead rows) and their start hours: inbound leads first, then own prospects.
+
+    Each rep calls inbound leads in order of availability, at the pace its free hours allow;
+    own prospects, in queue order, take the capacity left (`follow_up.work_leads`).
+    `pace_hours` is attempt_hours * hours_per_day.
+    """
+    reps = len(rep_hours)
+    capacity = np.empty(reps, np.int64)
+    pace = np.empty(reps)
+    for r in range(reps):
+        capacity[r] = np.int64(np.floor(rep_hours[r] / attempt_hours + 1e-9))
+        pace[r] = pace_hours / max(rep_hours[r], attempt_hours)
+    due = queue[available_hour[queue] < day_end]
+    inbound = due[source[due] == inbound_code]
+    # Sorted by (owner, availability, queue order): a stable sort by availability, then a
+    # stable counting sort by owner (np.lexsort's order).
+    inbound = inbound[np.argsort(available_hour[inbound], kind="mergesort")]
+    inbound = _stable_by_owner(inbound, owner, reps)
+    calls = np.empty(len(due), np.int64)
+    when = np.empty(len(due))
+    n = 0
+    running = -np.inf
+    rank = 0
+    previous = -1
+    for i in range(len(inbound)):
+        lead = inbound[i]
+        rep = owner[lead]
+        rank = rank + 1 if rep == previous else 0
+        previous = rep
+        if rank >= capacity[rep]:
+            continue
+        # attempt_times: start_k = k*pace + max(day_start, max_{j<=k}(available_j - j*pace)),
+        # the cumulative maximum banded per rep exactly as the numpy version computes it.
+        available = available_hour[lead]
+        offset = rank * pace[rep]
+        slack = max(available - offset, day_start) - day_start
+        band = 1e7 * rep
+        running = max(running, min(slack, 5e6) + band)
+        start = max(day_start + (running - band) + offset, available)
+        if start < day_end:
+            calls[n] = lead
+            when[n] = start
+            n += 1
+    for i in range(n):
+        capacity[owner[calls[i]]] -= 1
+    prospects = _stable_by_owner(due[source[due] != inbound_code], owner, reps)
+    previous = -1
+    for i in range(len(prospects)):
+        lead = prospects[i]
+        rep = owner[lead]
+        rank = rank + 1 if rep == previous else 0
+        previous = rep
+        if rank < capacity[rep]:
+            calls[n] = lead
+            when[n] = max(available_hour[lead], day_start)
+            n += 1
+    return calls[:n], when[:n]
+
+
+@numba.njit(cache=True)
+def _stable_by_owner(rows: np.ndarray, owner: np.ndarray, reps: int) -> np.ndarray:
+    """`rows` sorted by owner, keeping their order within each owner (a counting sort)."""
+    start = np.zeros(reps + 1, np.int64)
+    for i in range(len(rows)):
+        start[owner[rows[i]] + 1] += 1
+    for r in range(reps):
+        start[r + 1] += start[r]
+    out = np.empty(len(rows), np.int64)
+    for i in range(len(rows)):
+        rep = owner[rows[i]]
+        out[start[rep]] = rows[i]
+        start[rep] += 1
+    return out
+
+
+@numba.njit(cache=True)
+def attempt_calls(
+    calls: np.ndarray,
+    when: np.ndarray,
+    leads: tuple,
+    reach_inbound: float,
+    reach_outbound: float,
+    late_contact_floor: float,
+    max_attempts: int,
+    retry_interval_hours: float,
+    stages: tuple,
+    inbound_code: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Make each call: count the attempt, draw whether it reaches and qualifies, move the lead.
+
+    `leads` holds the columns first_attempt_hour, attempts, source, window_end_hour, u_reach,
+    u_qualify, fit, stage and available_hour, written in place; `stages` the codes SQL,
+    DISQUALIFIED and UNRESPONSIVE. Returns, per call, whether it was the lead's first, whether
+    it reached the lead, whether the lead qualified and whether it is marketing's (see
+    `follow_up._attempt`, and `randomness.attempt_uniform` for the attempt's uniform).
+    """
+    first_hour, attempts, source, window_end, u_reach, u_qualify, fit, stage, available = leads
+    sql, disqualified, unresponsive = stages
+    n = len(calls)
+    first = np.empty(n, np.bool_)
+    reached = np.empty(n, np.bool_)
+    qualified = np.empty(n, np.bool_)
+    marketing = np.empty(n, np.bool_)
+    for i in range(n):
+        lead = calls[i]
+        first[i] = np.isnan(first_hour[lead])
+        if first[i]:
+            first_hour[lead] = when[i]
+        attempt = attempts[lead] + 1
+        attempts[lead] = attempt
+        marketing[i] = source[lead] == inbound_code
+        reach = reach_inbound if marketing[i] else reach_outbound
+        if not when[i] < window_end[lead]:
+            reach = reach * late_contact_floor
+        reached[i] = _attempt_uniform(u_reach[lead], attempt) < reach
+        qualified[i] = reached[i] and u_qualify[lead] < fit[lead]
+        if qualified[i]:
+            stage[lead] = sql
+        elif reached[i]:
+            stage[lead] = disqualified
+        elif attempt >= max_attempts:
+            stage[lead] = unresponsive
+        else:
+            available[lead] = when[i] + retry_interval_hours
+    return first, reached, qualified, marketing
+
+
+@numba.njit(cache=True)
+def _attempt_uniform(u: float, attempt: int) -> float:
+    """`randomness.attempt_uniform` for one lead: its uniform and attempt mixed by splitmix64."""
+    x = np.uint64(u * 2.0**53) ^ (np.uint64(attempt) * np.uint64(0x9E3779B97F4A7C15))
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    x = x ^ (x >> np.uint64(31))
+    return np.float64(x >> np.uint64(11)) / 2.0**53
+
+
+@numba.njit(cache=True)
+def close_ready(
+    deals: np.ndarray,
+    leads: tuple,
+    rep_skill: np.ndarray,
+    base_win_rate: float,
+    collateral_win_effect: float,
+    reference_quality: float,
+    awareness_effect: float,
+    codes: tuple,
+    day: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Close the deals whose cycle is done and that have collateral: won or lost on their uniform.
+
+    `leads` holds the columns progress_days, cycle_days, collateral, quality, u_win, owner,
+    stage and closed_day (the last two written in place); `codes` the collateral code
+    MARKETING and the stages WON and LOST. Returns the closed deals, which were won, and each
+    one's win chance (see `deals.close_deals`).
+    """
+    progress, cycle, collateral, quality, u_win, owner, stage, closed_day = leads
+    has_collateral, won_code, lost_code = codes
+    closed = np.empty(len(deals), np.int64)
+    won = np.empty(len(deals), np.bool_)
+    p_win = np.empty(len(deals))
+    n = 0
+    for i in range(len(deals)):
+        lead = deals[i]
+        if not (progress[lead] >= cycle[lead] and collateral[lead] >= has_collateral):
+            continue
+        collateral_effect = 1 + collateral_win_effect * (quality[lead] - reference_quality)
+        p = base_win_rate * rep_skill[owner[lead]] * collateral_effect * awareness_effect
+        p = min(max(p, 0.0), 1.0)
+        closed[n] = lead
+        p_win[n] = p
+        won[n] = u_win[lead] < p
+        stage[lead] = won_code if won[n] else lost_code
+        closed_day[lead] = day
+        n += 1
+    return closed[:n], won[:n], p_win[:n]
+
+
+@numba.njit(cache=True)
+def open_deals(
+    opportunities: np.ndarray, stage: np.ndarray, owner: np.ndarray, open_code: int, reps: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The open deals among `opportunities`, and how many each rep owns."""
+    deals = np.empty(len(opportunities), np.int64)
+    per_rep = np.zeros(reps, np.int64)
+    n = 0
+    for i in range(len(opportunities)):
+        lead = opportunities[i]
+        if stage[lead] == open_code:
+            deals[n] = lead
+            per_rep[owner[lead]] += 1
+            n += 1
+    return deals[:n], per_rep
+
+
+@numba.njit(cache=True)
+def progress_deals(deals: np.ndarray, owner: np.ndarray, progress: np.ndarray, share: np.ndarray) -> None:
+    """Move each deal on by the share of its rep's needed deal hours the rep could give today."""
+    for i in range(len(deals)):
+        progress[deals[i]] += share[owner[deals[i]]]
+
+
+@numba.njit(cache=True)
+def call_evidence(
+    calls: np.ndarray,
+    owner: np.ndarray,
+    when: np.ndarray,
+    outcomes: tuple,
+    created_hour: np.ndarray,
+    marketer: np.ndarray,
+    expectation: float,
+    reps: int,
+    marketers: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """What today's calls on marketing's leads teach each side about the other (trust evidence).
+
+    `outcomes` holds the per-call flags first, reached, qualified and marketing (from
+    `attempt_calls`); `owner` is each call's rep. A reached MQL that qualifies is a success for
+    marketing in its rep's eyes, one that does not a failure; a first call within `expectation`
+    hours of the lead's creation is a success for sales in its marketer's eyes, a later one a
+    failure. Returns those four counts (per rep, per marketer) and the number of first calls.
+    """
+    first, reached, qualified, marketing = outcomes
+    rep_good = np.zeros(reps, np.int64)
+    rep_bad = np.zeros(reps, np.int64)
+    marketer_good = np.zeros(marketers, np.int64)
+    marketer_bad = np.zeros(marketers, np.int64)
+    n_first = 0
+    for i in range(len(calls)):
+        if not marketing[i]:
+            continue
+        if reached[i]:
+            if qualified[i]:
+                rep_good[owner[i]] += 1
+            else:
+                rep_bad[owner[i]] += 1
+        if first[i]:
+            n_first += 1
+            by = marketer[calls[i]]
+            if by >= 0:
+                if when[i] - created_hour[calls[i]] <= expectation:
+                    marketer_good[by] += 1
+                else:
+                    marketer_bad[by] += 1
+    return rep_good, rep_bad, marketer_good, marketer_bad, n_first
+
+
+@numba.njit(cache=True)
+def prospect_rows(
+    slots: np.ndarray, renew_draws: np.ndarray, found: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The uniforms, renewal uniforms and owners of the prospects found, rep by rep.
+
+    Rep r's i-th prospect takes slot (i, r) of the day's draws (`slots` is slot x rep x uniform,
+    `renew_draws` slot x rep), so a prospect's numbers do not depend on what other reps found.
+    """
+    n = 0
+    for r in range(len(found)):
+        n += found[r]
+    rows = np.empty((n, slots.shape[2]))
+    renew = np.empty(n)
+    owner = np.empty(n, np.int64)
+    k = 0
+    for r in range(len(found)):
+        for i in range(found[r]):
+            rows[k] = slots[i, r]
+            renew[k] = renew_draws[i, r]
+            owner[k] = r
+            k += 1
+    return rows, renew, owner
+
+
+@numba.njit(cache=True)
+def expire_queue(
+    queue: np.ndarray,
+    leads: tuple,
+    day: int,
+    shelf_life_days: int,
+    codes: tuple,
+    marketers: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Take leads nobody called within the shelf life out of the queue, as leaked.
+
+    `leads` holds the columns attempts, routed_day, source, marketer and stage (written in
+    place); `codes` the stage LEAKED and the source MARKETING. Returns the queue left, the
+    leaked marketing leads, and how many of those each marketer generated
+    (see `follow_up.expire_leads`).
+    """
+    attempts, routed_day, source, marketer, stage = leads
+    leaked_code, inbound_code = codes
+    kept = np.empty(len(queue), np.int64)
+    leaked = np.empty(len(queue), np.int64)
+    by_marketer = np.zeros(marketers, np.int64)
+    n_kept = 0
+    n_leaked = 0
+    for i in range(len(queue)):
+        lead = queue[i]
+        if not (attempts[lead] == 0 and day - routed_day[lead] >= shelf_life_days):
+            kept[n_kept] = lead
+            n_kept += 1
+            continue
+        stage[lead] = leaked_code
+        if source[lead] == inbound_code:
+            leaked[n_leaked] = lead
+            n_leaked += 1
+            if marketer[lead] >= 0:
+                by_marketer[marketer[lead]] += 1
+    return kept[:n_kept], leaked[:n_leaked], by_marketer
