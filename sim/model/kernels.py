@@ -36,11 +36,7 @@ def schedule_calls(
     `pace_hours` is attempt_hours * hours_per_day.
     """
     reps = len(rep_hours)
-    capacity = np.empty(reps, np.int64)
-    pace = np.empty(reps)
-    for r in range(reps):
-        capacity[r] = np.int64(np.floor(rep_hours[r] / attempt_hours + 1e-9))
-        pace[r] = pace_hours / max(rep_hours[r], attempt_hours)
+    capacity, pace = _capacity_and_pace(rep_hours, attempt_hours, pace_hours)
     due = queue[available_hour[queue] < day_end]
     inbound = due[source[due] == inbound_code]
     # Sorted by (owner, availability, queue order): a stable sort by availability, then a
@@ -75,7 +71,36 @@ def schedule_calls(
     for i in range(n):
         capacity[owner[calls[i]]] -= 1
     prospects = _stable_by_owner(due[source[due] != inbound_code], owner, reps)
-    previous = -1
+    n = _take_prospects(prospects, owner, capacity, available_hour, day_start, calls, when, n)
+    return calls[:n], when[:n]
+
+
+@numba.njit(cache=True)
+def _capacity_and_pace(
+    rep_hours: np.ndarray, attempt_hours: float, pace_hours: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Calls each rep has hours for today, and the hours between two of its calls."""
+    capacity = np.empty(len(rep_hours), np.int64)
+    pace = np.empty(len(rep_hours))
+    for r in range(len(rep_hours)):
+        capacity[r] = np.int64(np.floor(rep_hours[r] / attempt_hours + 1e-9))
+        pace[r] = pace_hours / max(rep_hours[r], attempt_hours)
+    return capacity, pace
+
+
+@numba.njit(cache=True)
+def _take_prospects(
+    prospects: np.ndarray,
+    owner: np.ndarray,
+    capacity: np.ndarray,
+    available_hour: np.ndarray,
+    day_start: float,
+    calls: np.ndarray,
+    when: np.ndarray,
+    n: int,
+) -> int:
+    """Append each rep's own prospects, in queue order, while its capacity lasts; the new count."""
+    previous, rank = -1, 0
     for i in range(len(prospects)):
         lead = prospects[i]
         rep = owner[lead]
@@ -85,7 +110,7 @@ def schedule_calls(
             calls[n] = lead
             when[n] = max(available_hour[lead], day_start)
             n += 1
-    return calls[:n], when[:n]
+    return n
 
 
 @numba.njit(cache=True)
