@@ -21,7 +21,6 @@ Latin hypercube block, so the first replications keep theirs.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -120,13 +119,6 @@ def world_values(worlds: pd.DataFrame, replication: int) -> dict[str, Any]:
         name: int(column.iloc[replication]) if column.dtype.kind in "iu" else float(column.iloc[replication])
         for name, column in worlds.items()
     }
-
-
-def in_world(scenario: Scenario, world: dict[str, Any]) -> Scenario:
-    """The scenario with a world's values as start values (interventions apply on top, as ever)."""
-    if not world:
-        return scenario
-    return dataclasses.replace(scenario, params=scenario.params.with_values(world))
 
 
 # ---------------------------------------------------------------------- paired outcomes

@@ -1,0 +1,57 @@
+"""The compiled kernels keep the mechanisms' rules; their copies of numpy helpers stay equal.
+
+The golden digests prove the kernels bit-identical on ten runs; these tests name the rules a
+kernel must keep whatever the run (capacity, order, the day's bounds) and guard the one helper
+written twice, the attempt uniform, against drifting from `randomness.attempt_uniform`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model import kernels
+from sim.model.randomness import attempt_uniform
+
+INBOUND, OWN = 1, 2
+
+
+def test_the_compiled_attempt_uniform_is_randomness_attempt_uniform():
+    rng = np.random.default_rng(7)
+    u, attempt = rng.random(500), rng.integers(0, 40, 500)
+    compiled = np.array([kernels._attempt_uniform(x, int(k)) for x, k in zip(u, attempt, strict=True)])
+    assert np.array_equal(compiled, attempt_uniform(u, attempt))
+
+
+def schedule(hours: list[float], attempt_hours: float = 0.5, n: int = 60, seed: int = 3):
+    rng = np.random.default_rng(seed)
+    day_start, day_end = 80.0, 88.0
+    available = rng.uniform(70.0, 90.0, n)
+    source = rng.choice([INBOUND, OWN], n)
+    owner = rng.integers(0, len(hours), n)
+    queue = np.arange(n, dtype=np.int64)
+    calls, when = kernels.schedule_calls(
+        queue, available, source, owner, np.array(hours), attempt_hours, attempt_hours * 8.0,
+        day_start, day_end, INBOUND,
+    )  # fmt: skip
+    return calls, when, available, source, owner, (day_start, day_end)
+
+
+def test_no_rep_calls_more_than_its_hours_allow_and_calls_stay_within_the_day():
+    hours = [3.0, 0.5, 0.0, 8.0]
+    calls, when, available, _, owner, (start, end) = schedule(hours)
+    per_rep = np.bincount(owner[calls], minlength=len(hours))
+    assert (per_rep <= np.floor(np.array(hours) / 0.5 + 1e-9)).all()
+    assert per_rep[2] == 0 and per_rep[3] > 0
+    assert len(set(calls.tolist())) == len(calls)  # a lead is called at most once a day
+    assert (when >= available[calls]).all() and (when >= start).all() and (when < end).all()
+
+
+def test_inbound_leads_come_before_own_prospects_and_each_rep_calls_in_order_of_availability():
+    calls, when, available, source, owner, _ = schedule([2.0, 2.0, 2.0])
+    for rep in range(3):
+        mine = calls[owner[calls] == rep]
+        kinds = source[mine]
+        assert not ((kinds[:-1] == OWN) & (kinds[1:] == INBOUND)).any()
+        inbound = mine[kinds == INBOUND]
+        assert (np.diff(available[inbound]) >= 0).all()
+        assert (np.diff(when[np.isin(calls, inbound)]) >= 0).all()
