@@ -33,7 +33,7 @@ def work_leads(model: SalesMarketingModel) -> None:
     rep's free hours allow: the k-th call starts when its lead is available or the previous
     call ends, whichever is later. Own prospects fill whatever capacity is left (no attention
     window: their timing is moot). A cherry-picking rep has already pushed marketing's leads
-    back (see `routing.cherry_pick`). The loop is compiled (`kernels.schedule_calls`).
+    back (see `routing.route_leads`). The loop is compiled (`kernels.schedule_calls`).
     """
     leads, lv = model.leads, model.p.levers
     if len(model.queue_idx) == 0:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from sim.model.agents import EGO_REFERENCE
+
 
 @numba.njit(cache=True)
 def schedule_calls(
@@ -362,3 +364,170 @@ def expire_queue(
             if marketer[lead] >= 0:
                 by_marketer[marketer[lead]] += 1
     return kept[:n_kept], leaked[:n_leaked], by_marketer
+
+
+@numba.njit(cache=True)
+def pairwise_sum(values: np.ndarray) -> float:
+    """`np.sum` of a 1-D float array, bit for bit: numpy's pairwise summation, from 0.0."""
+    return 0.0 + _pairwise(values, 0, len(values))
+
+
+@numba.njit(cache=True)
+def _pairwise(a: np.ndarray, lo: int, n: int) -> float:
+    """The pairwise_sum of numpy over a[lo:lo + n]: 8 running sums in blocks of up to 128, halves above."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    if n <= 128:
+        r = a[lo : lo + 8].copy()
+        i = 8
+        while i < n - (n % 8):
+            for j in range(8):
+                r[j] += a[lo + i + j]
+            i += 8
+        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        while i < n:
+            res += a[lo + i]
+            i += 1
+        return res
+    half = n // 2
+    half -= half % 8
+    return _pairwise(a, lo, half) + _pairwise(a, lo + half, n - half)
+
+
+@numba.njit(cache=True)
+def gathered_sum(values: np.ndarray, rows: np.ndarray) -> float:
+    """`values[rows].sum()`, bit for bit."""
+    picked = np.empty(len(rows))
+    for i in range(len(rows)):
+        picked[i] = values[rows[i]]
+    return pairwise_sum(picked)
+
+
+@numba.njit(cache=True)
+def specialist_mean(trust: np.ndarray, is_hybrid: np.ndarray) -> float:
+    """`trust[~is_hybrid].mean()`, bit for bit; 1.0 for a side of hybrids only (`trust.side_trust`)."""
+    picked = np.empty(len(trust))
+    n = 0
+    for i in range(len(trust)):
+        if not is_hybrid[i]:
+            picked[n] = trust[i]
+            n += 1
+    if n == 0:
+        return 1.0
+    return pairwise_sum(picked[:n]) / n
+
+
+@numba.njit(cache=True)
+def fold_evidence(
+    team: tuple,
+    good: np.ndarray,
+    bad: np.ndarray,
+    inflow: tuple,
+    memory: float,
+    blame: tuple,
+    shared_per_day: float,
+    prior_events: float,
+) -> None:
+    """One day's trust update of one side, in place (`trust._update`).
+
+    `team` holds ego, present, is_hybrid, trust_baseline, good_events, bad_events and trust;
+    `inflow` the spin-up's good and bad inflow sums; `blame` blame_ego_weight and
+    1 - senior_support; `shared_per_day` the meetings' good events of a person present.
+    """
+    ego, present, is_hybrid, baseline, good_events, bad_events, trust = team
+    good_inflow, bad_inflow = inflow
+    ego_weight, unsupported = blame
+    for i in range(len(ego)):
+        blamed = 1 + ego[i] / EGO_REFERENCE * ego_weight * unsupported
+        shared = shared_per_day * present[i]
+        good_inflow[i] += good[i] + shared
+        bad_inflow[i] += blamed * bad[i]
+        good_events[i] = memory * good_events[i] + good[i] + shared
+        bad_events[i] = memory * bad_events[i] + blamed * bad[i]
+        evidence = good_events[i] + bad_events[i] + prior_events
+        trust[i] = 1.0 if is_hybrid[i] else (good_events[i] + prior_events * baseline[i]) / evidence
+
+
+@numba.njit(cache=True)
+def pick_by_share(weight: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Index i with probability weight[i] / sum, by inversion of u: `np.searchsorted` on the cumsum.
+
+    The last index when u lands past the last positive weight (a row of zero weights owns nothing).
+    """
+    share = np.cumsum(weight)
+    out = np.empty(len(u), np.int64)
+    for i in range(len(u)):
+        out[i] = min(np.searchsorted(share, u[i] * share[-1], side="right"), len(weight) - 1)
+    return out
+
+
+@numba.njit(cache=True)
+def route(
+    mqls: np.ndarray,
+    leads: tuple,
+    reps: tuple,
+    noise: np.ndarray,
+    levers: tuple,
+    market: tuple,
+    codes: tuple,
+) -> tuple[np.ndarray, int, np.ndarray]:
+    """Hand each new MQL to a rep, review it, and set when it can first be called (`routing`).
+
+    `leads` holds the columns u_owner, created_hour, fit, u_neglect, marketer, owner, routed_day,
+    available_hour and stage (the last four written); `reps` the weights of routing, is_hybrid,
+    latency_hours, trust and ego; `noise` each MQL's judgement noise (empty when reps do not
+    review); `levers` day, batch interval (0 for real time), cherry_pick_hours, the SLA's hours
+    and whether cherry-picking is on; `market` rep_judgement_sd, review_bar_trusting,
+    review_bar_distrust_gain, cherry_pick_neglect, sla_neglect_reduction and sla_aim_share;
+    `codes` the stage REJECTED and the number of marketers. Returns the accepted MQLs, the
+    number rejected and each marketer's unjustified rejections.
+    """
+    u_owner, created, fit, u_neglect, marketer, owner, routed_day, available, stage = leads
+    weight, is_hybrid, latency, trust, ego = reps
+    day, interval, cherry_hours, sla_hours, cherry = levers
+    judgement_sd, bar_trusting, bar_gain, neglect_rate, neglect_reduction, aim_share = market
+    rejected_code, marketers = codes
+    who = pick_by_share(weight, u_owner[mqls])
+    accepted = np.empty(len(mqls), np.int64)
+    unjustified = np.zeros(marketers, np.int64)
+    n_accepted = 0
+    for i in range(len(mqls)):
+        lead, rep = mqls[i], who[i]
+        owner[lead] = rep
+        routed_day[lead] = day
+        handed = created[lead]
+        if interval > 0 and not is_hybrid[rep]:
+            handed = np.ceil(handed / interval) * interval
+        available[lead] = handed + latency[rep]
+        if len(noise) and fit[lead] + judgement_sd * noise[i] < bar_trusting + bar_gain * (1 - trust[rep]):
+            stage[lead] = rejected_code
+            if fit[lead] >= bar_trusting and marketer[lead] >= 0:
+                unjustified[marketer[lead]] += 1
+            continue
+        accepted[n_accepted] = lead
+        n_accepted += 1
+        _cherry_pick(lead, rep, handed, (created, u_neglect, available), (trust, ego), levers[2:], market[3:])
+    return accepted[:n_accepted], len(mqls) - n_accepted, unjustified
+
+
+@numba.njit(cache=True)
+def _cherry_pick(lead: int, rep: int, handed: float, leads: tuple, reps: tuple, levers: tuple, market: tuple):
+    """A distrustful rep with ego pushes an accepted MQL back or neglects it (`routing.route_leads`)."""
+    created, u_neglect, available = leads
+    trust, ego = reps
+    cherry_hours, sla_hours, cherry = levers
+    neglect_rate, neglect_reduction, aim_share = market
+    sla = sla_hours > 0
+    neglect = False
+    if cherry:
+        lean = (1 - trust[rep]) * ego[rep] / EGO_REFERENCE
+        available[lead] += cherry_hours * lean * (1 - trust[rep])
+        neglect = u_neglect[lead] < neglect_rate * lean * (1 - neglect_reduction * sla)
+    if sla:
+        aim = created[lead] + aim_share * sla_hours
+        available[lead] = min(available[lead], max(aim, handed))
+    if neglect:
+        available[lead] = np.inf

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model import metrics, trust
+from sim.model import kernels, metrics, trust
 
 if TYPE_CHECKING:
     from sim.model.model import SalesMarketingModel
@@ -86,9 +86,9 @@ def record_day(model: SalesMarketingModel) -> None:
     t["content_freshness"] = model.content_freshness
     t["trust_sales_in_marketing"] = trust.side_trust(model.reps)
     t["trust_marketing_in_sales"] = trust.side_trust(model.marketers)
-    t["pipeline_value"] = model.leads.value[model.opp_idx].sum()
+    t["pipeline_value"] = kernels.gathered_sum(model.leads.value, model.opp_idx)
     t["open_opportunities"] = len(model.opp_idx)
     t["queued_leads"] = len(model.queue_idx)
     t["customers"] = len(model.customer_idx)
-    for name, value in t.items():
-        model.daily[name].append(float(value))
+    for record, value in zip(model.daily.values(), t.values(), strict=True):
+        record.append(float(value))

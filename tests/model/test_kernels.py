@@ -55,3 +55,15 @@ def test_inbound_leads_come_before_own_prospects_and_each_rep_calls_in_order_of_
         inbound = mine[kinds == INBOUND]
         assert (np.diff(available[inbound]) >= 0).all()
         assert (np.diff(when[np.isin(calls, inbound)]) >= 0).all()
+
+
+def test_the_compiled_sums_are_numpys_sums_bit_for_bit():
+    rng = np.random.default_rng(11)
+    for n in [*range(0, 140), 255, 256, 1000, 4099]:
+        values = rng.standard_normal(n) * 10.0 ** rng.integers(-3, 6, n)
+        assert kernels.pairwise_sum(values) == values.sum()
+        rows = rng.integers(0, max(n, 1), n // 2) if n else np.zeros(0, np.int64)
+        assert kernels.gathered_sum(values, rows) == (values[rows].sum() if n else 0.0)
+        hybrid = rng.random(n) < 0.3
+        expected = values[~hybrid].mean() if (~hybrid).any() else 1.0
+        assert kernels.specialist_mean(values, hybrid) == expected
