@@ -531,3 +531,77 @@ def _cherry_pick(lead: int, rep: int, handed: float, leads: tuple, reps: tuple, 
         available[lead] = min(available[lead], max(aim, handed))
     if neglect:
         available[lead] = np.inf
+
+
+@numba.njit(cache=True)
+def spend_hours(hours: np.ndarray, cost: np.ndarray) -> tuple[np.ndarray, bool, float]:
+    """`hours.spend`: hours left (new array, never below 0), whether anyone overworked, and by how much."""
+    left = hours - cost
+    over = np.empty(len(left))
+    n = 0
+    for i in range(len(left)):
+        if left[i] < -1e-9:
+            over[n] = left[i]
+            n += 1
+    return np.maximum(left, 0.0), n > 0, -pairwise_sum(over[:n])
+
+
+@numba.njit(cache=True)
+def work_deals(
+    opportunities: np.ndarray,
+    leads: tuple,
+    rep_hours: np.ndarray,
+    hours_per_deal: float,
+    open_code: int,
+) -> tuple[np.ndarray, np.ndarray, float, bool, float]:
+    """Reps give their open deals the hours they can today; each deal moves on by its rep's share.
+
+    `leads` holds the columns stage, owner and progress_days (the last written in place).
+    Returns the open deals, the reps' hours left, the hours worked and the overwork (as
+    `spend_hours`); see `deals.work_opportunities`.
+    """
+    stage, owner, progress = leads
+    deals, per_rep = open_deals(opportunities, stage, owner, open_code, len(rep_hours))
+    need = per_rep * hours_per_deal
+    worked = np.minimum(need, rep_hours)
+    left, overworked, overwork = spend_hours(rep_hours, worked)
+    share = np.ones(len(need))
+    for r in range(len(need)):
+        if need[r] > 0:
+            share[r] = worked[r] / need[r]
+    progress_deals(deals, owner, progress, share)
+    return deals, left, pairwise_sum(worked), overworked, overwork
+
+
+@numba.njit(cache=True)
+def waiting_requests(
+    opportunities: np.ndarray, collateral: np.ndarray, request_day: np.ndarray, requested: int
+) -> np.ndarray:
+    """Deals waiting for marketing's asset, oldest request first (a stable sort by request day)."""
+    waiting = np.empty(len(opportunities), np.int64)
+    n = 0
+    for i in range(len(opportunities)):
+        if collateral[opportunities[i]] == requested:
+            waiting[n] = opportunities[i]
+            n += 1
+    waiting = waiting[:n]
+    return waiting[np.argsort(request_day[waiting], kind="mergesort")]
+
+
+@numba.njit(cache=True)
+def support_capacity(team: tuple, gains: tuple) -> np.ndarray:
+    """Hours each marketer gives to requests today: free hours times its clipped support share.
+
+    `team` holds hours, trust, ego and is_hybrid (hybrids serve nobody: they build their own);
+    `gains` the support share times collaboration, the pay factor, trust_patience_gain and
+    ego_impatience_gain (goodwill as in `trust.goodwill`).
+    """
+    hours, trust, ego, is_hybrid = team
+    base, pay, patience_gain, impatience_gain = gains
+    capacity = np.empty(len(hours))
+    for i in range(len(hours)):
+        trust_term = 1 + patience_gain * (trust[i] - 0.5)
+        goodwill = trust_term / (1 + impatience_gain * (ego[i] / EGO_REFERENCE - 1))
+        share = min(max(base * (goodwill * pay), 0.0), 1.0)
+        capacity[i] = 0.0 if is_hybrid[i] else hours[i] * share
+    return capacity
