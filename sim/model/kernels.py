@@ -605,3 +605,40 @@ def support_capacity(team: tuple, gains: tuple) -> np.ndarray:
         share = min(max(base * (goodwill * pay), 0.0), 1.0)
         capacity[i] = 0.0 if is_hybrid[i] else hours[i] * share
     return capacity
+
+
+@numba.njit(cache=True)
+def due_customers(active: np.ndarray, renewal_day: np.ndarray, day: int) -> np.ndarray:
+    """The customers whose anniversary is today."""
+    due = np.empty(len(active), np.int64)
+    n = 0
+    for i in range(len(active)):
+        if renewal_day[active[i]] == day:
+            due[n] = active[i]
+            n += 1
+    return due[:n]
+
+
+@numba.njit(cache=True)
+def renew(
+    due: np.ndarray, p_churn: np.ndarray, base: tuple, cycle_days: int, day: int
+) -> tuple[int, int, float]:
+    """Each due customer churns on its renewal's uniform or renews for another cycle, in place.
+
+    `base` holds the columns u_renew, value, renewals, renewal_day and churned_day. Renewal k
+    uses `randomness.attempt_uniform(u_renew, k)`. Returns the renewals, the churned and the
+    recurring revenue (see `customers.renew_contracts`).
+    """
+    u_renew, value, renewals, renewal_day, churned_day = base
+    paid = np.empty(len(due))
+    n_stay = 0
+    for i in range(len(due)):
+        c = due[i]
+        if _attempt_uniform(u_renew[c], renewals[c] + 1) < p_churn[i]:
+            churned_day[c] = day
+            continue
+        renewals[c] += 1
+        renewal_day[c] += cycle_days
+        paid[n_stay] = value[c]
+        n_stay += 1
+    return n_stay, len(due) - n_stay, pairwise_sum(paid[:n_stay])
