@@ -368,33 +368,62 @@ def expire_queue(
 
 @numba.njit(cache=True)
 def pairwise_sum(values: np.ndarray) -> float:
-    """`np.sum` of a 1-D float array, bit for bit: numpy's pairwise summation, from 0.0."""
-    return 0.0 + _pairwise(values, 0, len(values))
+    """`np.sum` of a 1-D float array, bit for bit: numpy's pairwise summation, from 0.0.
+
+    numpy sums blocks of up to 128 with 8 running sums and splits longer runs in halves (a
+    multiple of 8 first), adding the halves' sums; the halves are walked here with an explicit
+    stack, since a recursive function cannot be loaded from numba's on-disk cache.
+    """
+    n = len(values)
+    if n <= 128:
+        return 0.0 + _block_sum(values, 0, n)
+    depth = 0
+    lo = np.zeros(64, np.int64)
+    size = np.full(64, n, np.int64)
+    state = np.zeros(64, np.int64)  # 0: not started, 1: left half summed, 2: both summed
+    left = np.zeros(64)
+    value = 0.0
+    while depth >= 0:
+        if size[depth] <= 128:
+            value = _block_sum(values, lo[depth], size[depth])
+            depth -= 1
+            continue
+        half = size[depth] // 2
+        half -= half % 8
+        if state[depth] == 0:
+            state[depth] = 1
+            lo[depth + 1], size[depth + 1], state[depth + 1] = lo[depth], half, 0
+            depth += 1
+        elif state[depth] == 1:
+            left[depth] = value
+            state[depth] = 2
+            lo[depth + 1], size[depth + 1], state[depth + 1] = lo[depth] + half, size[depth] - half, 0
+            depth += 1
+        else:
+            value = left[depth] + value
+            depth -= 1
+    return 0.0 + value
 
 
 @numba.njit(cache=True)
-def _pairwise(a: np.ndarray, lo: int, n: int) -> float:
-    """The pairwise_sum of numpy over a[lo:lo + n]: 8 running sums in blocks of up to 128, halves above."""
+def _block_sum(a: np.ndarray, lo: int, n: int) -> float:
+    """The pairwise_sum of numpy over a[lo:lo + n] for n <= 128: 8 running sums from 8 elements on."""
     if n < 8:
         res = 0.0
         for i in range(lo, lo + n):
             res += a[i]
         return res
-    if n <= 128:
-        r = a[lo : lo + 8].copy()
-        i = 8
-        while i < n - (n % 8):
-            for j in range(8):
-                r[j] += a[lo + i + j]
-            i += 8
-        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-        while i < n:
-            res += a[lo + i]
-            i += 1
-        return res
-    half = n // 2
-    half -= half % 8
-    return _pairwise(a, lo, half) + _pairwise(a, lo + half, n - half)
+    r = a[lo : lo + 8].copy()
+    i = 8
+    while i < n - (n % 8):
+        for j in range(8):
+            r[j] += a[lo + i + j]
+        i += 8
+    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
 
 
 @numba.njit(cache=True)

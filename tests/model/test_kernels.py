@@ -7,6 +7,11 @@ written twice, the attempt uniform, against drifting from `randomness.attempt_un
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 
 from sim.model import kernels
@@ -67,3 +72,17 @@ def test_the_compiled_sums_are_numpys_sums_bit_for_bit():
         hybrid = rng.random(n) < 0.3
         expected = values[~hybrid].mean() if (~hybrid).any() else 1.0
         assert kernels.specialist_mean(values, hybrid) == expected
+
+
+def test_a_fresh_process_loads_every_kernel_from_the_disk_cache_and_runs():
+    """The second process loads what the first compiled (a recursive kernel, say, would crash it)."""
+    code = (
+        "from sim.model.model import SalesMarketingModel as M; print(M(seed=1).run(30).summary()['revenue'])"
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    runs = [
+        subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True) for _ in "ab"
+    ]
+    assert [r.returncode for r in runs] == [0, 0], runs[-1].stderr[-2000:]
+    assert runs[0].stdout == runs[1].stdout
