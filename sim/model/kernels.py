@@ -671,3 +671,42 @@ def renew(
         paid[n_stay] = value[c]
         n_stay += 1
     return n_stay, len(due) - n_stay, pairwise_sum(paid[:n_stay])
+
+
+@numba.njit(cache=True)
+def ages_by_part(days: np.ndarray, source: np.ndarray, codes: np.ndarray, day: int) -> np.ndarray:
+    """Elements by part (the index of their source in `codes`) and age (day - days), then all.
+
+    Row p counts part p's elements of each age, the last row all of them (`recording`'s
+    cohort counts); an element of no part counts in the last row only.
+    """
+    oldest = 0
+    for i in range(len(days)):
+        oldest = max(oldest, day - days[i])
+    counts = np.zeros((len(codes) + 1, oldest + 1), np.int64)
+    for i in range(len(days)):
+        age = day - days[i]
+        counts[len(codes), age] += 1
+        for p in range(len(codes)):
+            if source[i] == codes[p]:
+                counts[p, age] += 1
+    return counts
+
+
+@numba.njit(cache=True)
+def amounts_by_part(source: np.ndarray, values: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Per part (source in `codes`): how many elements, or the sum of their `values` if given.
+
+    Sums are numpy's (`pairwise_sum` over each part's values in order), so totals are bit-identical.
+    """
+    out = np.zeros(len(codes))
+    picked = np.empty(len(source))
+    for p in range(len(codes)):
+        n = 0
+        for i in range(len(source)):
+            if source[i] == codes[p]:
+                if len(values):
+                    picked[n] = values[i]
+                n += 1
+        out[p] = pairwise_sum(picked[:n]) if len(values) else n
+    return out
