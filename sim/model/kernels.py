@@ -710,3 +710,25 @@ def amounts_by_part(source: np.ndarray, values: np.ndarray, codes: np.ndarray) -
                 n += 1
         out[p] = pairwise_sum(picked[:n]) if len(values) else n
     return out
+
+
+@numba.njit(cache=True)
+def poisson_log_terms(log_mean: np.ndarray, mean: np.ndarray, k: np.ndarray, log_factorial: np.ndarray):
+    """The log P(k) of each row's Poisson mean, k = 0..len(k)-1: k log(mean) - mean - log(k!)."""
+    out = np.empty((len(mean), len(k)))
+    for r in range(len(mean)):
+        for j in range(len(k)):
+            out[r, j] = k[j] * log_mean[r] - mean[r] - log_factorial[j]
+    return out
+
+
+@numba.njit(cache=True)
+def count_below_cdf(terms: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Per row: how many terms of its running sum (the CDF) lie below u times the row's total."""
+    out = np.zeros(len(u), np.int64)
+    for r in range(len(u)):
+        cdf = np.cumsum(terms[r])
+        bar = u[r] * cdf[-1]
+        for j in range(len(cdf)):
+            out[r] += cdf[j] < bar
+    return out

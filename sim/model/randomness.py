@@ -13,6 +13,8 @@ import functools
 import numpy as np
 from scipy.special import betaincinv, gammaln
 
+from sim.model import kernels
+
 STREAM_ARRIVALS, STREAM_DEALS, STREAM_PROSPECTS, STREAM_BEHAVIOUR, STREAM_POPULATION = range(5)
 # Customers (sim/model/customers.py): each inquiry's and each prospect's renewal uniform, drawn at
 # its creation from a stream of its own, so the arrival and prospect draws are unchanged.
@@ -62,9 +64,10 @@ def poisson_from_uniforms(u: np.ndarray, expected: np.ndarray) -> np.ndarray:
         return out
     k, log_factorial = _poisson_terms(_poisson_top(largest))
     rows = np.flatnonzero(expected > 0)
-    mean = expected[rows, None]
-    cdf = np.cumsum(np.exp(k * np.log(mean) - mean - log_factorial), axis=1)
-    out[rows] = np.add.reduce(cdf < u[rows, None] * cdf[:, -1:], axis=1)
+    mean = expected[rows]
+    # log P(k) = k log(mean) - mean - log(k!): the logarithms and exponentials in numpy, the rest compiled.
+    terms = np.exp(kernels.poisson_log_terms(np.log(mean), mean, k, log_factorial))
+    out[rows] = kernels.count_below_cdf(terms, u[rows])
     return out
 
 

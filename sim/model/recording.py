@@ -42,12 +42,12 @@ def count_cohort(model: SalesMarketingModel, name: str, days: np.ndarray) -> Non
 
 def _add_by_age(model: SalesMarketingModel, name: str, counts: np.ndarray) -> None:
     """Add counts[age] to flow `name` on the day `age` days ago (the burn-in's days are not recorded)."""
-    recorded = model.daily[name]
-    for age in np.flatnonzero(counts).tolist():
-        if age == 0:
-            model.today[name] += int(counts[age])
-        elif age <= len(recorded):
-            recorded[len(recorded) - age] += int(counts[age])
+    counts, recorded = counts.tolist(), model.daily[name]
+    if counts[0]:
+        model.today[name] += counts[0]
+    for age in range(1, min(len(counts), len(recorded) + 1)):
+        if counts[age]:
+            recorded[len(recorded) - age] += counts[age]
 
 
 def count_by_source(
