@@ -99,19 +99,21 @@ class Streams:
 
     def __init__(self, seed: int) -> None:
         self._key = np.random.SeedSequence(seed).generate_state(2, dtype=np.uint64)
-        self._generators: dict[int, np.random.Generator] = {}
+        self._generators: dict[int, tuple[np.random.Generator, dict]] = {}
 
     def generator(self, stream: int, day: int) -> np.random.Generator:
         """The generator of one purpose on one day (counter-based: cheap, independent)."""
         if stream not in self._generators:
-            self._generators[stream] = np.random.Generator(np.random.Philox(key=self._key))
-        generator = self._generators[stream]
-        generator.bit_generator.state = {
-            "bit_generator": "Philox",
-            "state": {"counter": np.array([0, 0, stream, day % 2**64], dtype=np.uint64), "key": self._key},
-            "buffer": np.zeros(4, dtype=np.uint64),
-            "buffer_pos": 4,  # empty: the next draw starts at the counter, as in a new Philox
-            "has_uint32": 0,
-            "uinteger": 0,
-        }
+            state = {
+                "bit_generator": "Philox",
+                "state": {"counter": np.array([0, 0, stream, 0], dtype=np.uint64), "key": self._key},
+                "buffer": np.zeros(4, dtype=np.uint64),
+                "buffer_pos": 4,  # empty: the next draw starts at the counter, as in a new Philox
+                "has_uint32": 0,
+                "uinteger": 0,
+            }
+            self._generators[stream] = (np.random.Generator(np.random.Philox(key=self._key)), state)
+        generator, state = self._generators[stream]
+        state["state"]["counter"][3] = day % 2**64  # the setter copies it: one template serves every day
+        generator.bit_generator.state = state
         return generator

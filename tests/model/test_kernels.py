@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.model import kernels
-from sim.model.randomness import attempt_uniform
+from sim.model.randomness import Streams, attempt_uniform
 
 INBOUND, OWN = 1, 2
 
@@ -86,3 +86,13 @@ def test_a_fresh_process_loads_every_kernel_from_the_disk_cache_and_runs():
     ]
     assert [r.returncode for r in runs] == [0, 0], runs[-1].stderr[-2000:]
     assert runs[0].stdout == runs[1].stdout
+
+
+def test_a_days_stream_is_a_new_philox_at_its_counter_whatever_was_drawn_before():
+    streams, key = Streams(5), np.random.SeedSequence(5).generate_state(2, dtype=np.uint64)
+    first = streams.generator(3, 7).random(5)
+    streams.generator(3, 9).random(100)
+    streams.generator(2, 7).random(3)
+    fresh = np.random.Generator(np.random.Philox(key=key, counter=np.array([0, 0, 3, 7], dtype=np.uint64)))
+    assert np.array_equal(streams.generator(3, 7).random(5), first)
+    assert np.array_equal(first, fresh.random(5))
