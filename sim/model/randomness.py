@@ -13,7 +13,7 @@ import functools
 import numpy as np
 from scipy.special import betaincinv, gammaln
 
-from sim.model import kernels
+from sim.model import kernels_queue
 
 STREAM_ARRIVALS, STREAM_DEALS, STREAM_PROSPECTS, STREAM_BEHAVIOUR, STREAM_POPULATION = range(5)
 # Customers (sim/model/customers.py): each inquiry's and each prospect's renewal uniform, drawn at
@@ -66,8 +66,8 @@ def poisson_from_uniforms(u: np.ndarray, expected: np.ndarray) -> np.ndarray:
     rows = np.flatnonzero(expected > 0)
     mean = expected[rows]
     # log P(k) = k log(mean) - mean - log(k!): the logarithms and exponentials in numpy, the rest compiled.
-    terms = np.exp(kernels.poisson_log_terms(np.log(mean), mean, k, log_factorial))
-    out[rows] = kernels.count_below_cdf(terms, u[rows])
+    terms = np.exp(kernels_queue.poisson_log_terms(np.log(mean), mean, k, log_factorial))
+    out[rows] = kernels_queue.count_below_cdf(terms, u[rows])
     return out
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model import kernels, metrics, trust
+from sim.model import kernels, kernels_queue, metrics, trust
 
 if TYPE_CHECKING:
     from sim.model.model import SalesMarketingModel
@@ -37,7 +37,7 @@ def count_cohort(model: SalesMarketingModel, name: str, days: np.ndarray) -> Non
     """Add one per element to flow `name` on the given (past or current) days."""
     if len(days) == 0:
         return
-    _add_by_age(model, name, kernels.ages_by_part(days, days, NO_PARTS, model.day)[0])
+    _add_by_age(model, name, kernels_queue.ages_by_part(days, days, NO_PARTS, model.day)[0])
 
 
 def _add_by_age(model: SalesMarketingModel, name: str, counts: np.ndarray) -> None:
@@ -68,7 +68,7 @@ def count_by_source(
     source = model.leads.source[idx]
     names = [metrics.part_name(part, flow) for part in metrics.SOURCE_PARTS]
     if days is not None:
-        counts = kernels.ages_by_part(days, source, SOURCE_CODES, model.day)
+        counts = kernels_queue.ages_by_part(days, source, SOURCE_CODES, model.day)
         for name, row in zip([*names, flow], counts, strict=True):
             _add_by_age(model, name, row)
         return

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import ndtri
 
-from sim.model import kernels, recording
+from sim.model import kernels_queue, recording
 from sim.model.leads import Stage
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ def route_leads(model: SalesMarketingModel) -> None:
     their rep hours; reps whose rep hours are all 0 (hybrids fully in marketing) still own what
     they get. Under batch routing a lead reaches a specialist at the next batch time, a hybrid at
     once; it can first be called after its rep's latency. The owner then reviews it (`_review`)
-    and, if it is kept, may push it back (cherry-picking, below). Compiled: `kernels.route`.
+    and, if it is kept, may push it back (cherry-picking, below). Compiled: `kernels_queue.route`.
 
     Cherry-picking: a distrustful rep with ego makes a kept lead wait cherry_pick_hours * lean *
     (1 - trust) hours more, lean = (1 - trust) * ego / EGO_REFERENCE, and neglects it with chance
@@ -38,7 +38,7 @@ def route_leads(model: SalesMarketingModel) -> None:
     (`sla_neglect_reduction`), not impossible. Whether the aim is met then depends on the rep's
     queue against the hours free (follow_up.work_leads).
     """
-    leads, reps, lv, mk = model.leads, model.reps, model.p.levers, model.p.market
+    leads, reps = model.leads, model.reps
     idx = model.new_mqls
     if reps.size == 0:
         leads.stage[idx] = Stage.LEAKED
@@ -46,8 +46,7 @@ def route_leads(model: SalesMarketingModel) -> None:
         recording.count(model, "never_contacted", len(idx))
         return
     weight = reps.hours_share * reps.present if reps.present.any() else reps.hours_share
-    interval = lv.routing_interval_hours if lv.routing_interval_hours > MIN_ROUTING_INTERVAL_HOURS else 0.0
-    accepted, n_rejected, unjustified = kernels.route(
+    accepted, n_rejected, unjustified = kernels_queue.route(
         idx,
         (
             leads.u_owner,
@@ -62,27 +61,35 @@ def route_leads(model: SalesMarketingModel) -> None:
         ),
         (weight, reps.is_hybrid, reps.latency_hours, reps.trust, reps.ego),
         _review_noise(model, idx),
-        (
-            model.day,
-            interval,
-            lv.cherry_pick_hours,
-            lv.sla_first_contact_hours,
-            model.p.mechanisms.cherry_picking,
-        ),
-        (
-            mk.rep_judgement_sd,
-            mk.review_bar_trusting,
-            mk.review_bar_distrust_gain,
-            mk.cherry_pick_neglect,
-            mk.sla_neglect_reduction,
-            mk.sla_aim_share,
-        ),
+        *_rules(model),
         (int(Stage.REJECTED), model.marketers.size),
     )
     model.marketing_failures += unjustified  # a lead poor by any standard is rightly rejected
     recording.count(model, "rejected", n_rejected)
     recording.count(model, "never_contacted", n_rejected)  # a rejected MQL is never called
     model.queue_idx = np.concatenate([model.queue_idx, accepted])
+
+
+def _rules(model: SalesMarketingModel) -> tuple[tuple, tuple]:
+    """Routing levers of the day and the review and cherry-picking rules, for `kernels_queue.route`."""
+    lv, mk = model.p.levers, model.p.market
+    interval = lv.routing_interval_hours if lv.routing_interval_hours > MIN_ROUTING_INTERVAL_HOURS else 0.0
+    levers = (
+        model.day,
+        interval,
+        lv.cherry_pick_hours,
+        lv.sla_first_contact_hours,
+        model.p.mechanisms.cherry_picking,
+    )
+    market = (
+        mk.rep_judgement_sd,
+        mk.review_bar_trusting,
+        mk.review_bar_distrust_gain,
+        mk.cherry_pick_neglect,
+        mk.sla_neglect_reduction,
+        mk.sla_aim_share,
+    )
+    return levers, market
 
 
 def _review_noise(model: SalesMarketingModel, idx: np.ndarray) -> np.ndarray:

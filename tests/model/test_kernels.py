@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.model import kernels
+from sim.model import kernels, kernels_queue
 from sim.model.randomness import Streams, attempt_uniform
 
 INBOUND, OWN = 1, 2
@@ -34,7 +34,7 @@ def schedule(hours: list[float], attempt_hours: float = 0.5, n: int = 60, seed: 
     source = rng.choice([INBOUND, OWN], n)
     owner = rng.integers(0, len(hours), n)
     queue = np.arange(n, dtype=np.int64)
-    calls, when = kernels.schedule_calls(
+    calls, when = kernels_queue.schedule_calls(
         queue, available, source, owner, np.array(hours), attempt_hours, attempt_hours * 8.0,
         day_start, day_end, INBOUND,
     )  # fmt: skip
