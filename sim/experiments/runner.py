@@ -359,6 +359,23 @@ def default_executor(workers: int | None) -> Executor:
     )
 
 
+def start_workers_early(workers: int | None) -> None:
+    """Start the pool's fork server now, so that it readies the model while the caller goes on.
+
+    The server imports the model and loads its kernels (`WORKER_PRELOAD`) in a process of its
+    own: started before a command imports its reporting (pandas, SciPy's statistics,
+    matplotlib), the two overlap on two cores instead of following each other. A later
+    `default_executor` forks its workers from this server. Nothing happens for one worker.
+    """
+    if (workers or available_cores()) == 1:
+        return
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload(WORKER_PRELOAD)
+    forkserver.ensure_running()
+
+
 DRIVER_POLL_S = 0.5  # where pidfd is missing: how often a worker looks for its driver
 
 
