@@ -36,12 +36,6 @@ def start_day(model: SalesMarketingModel) -> None:
     model.marketing_failures = np.zeros(model.marketers.size)
 
 
-def tally(model: SalesMarketingModel, leads: np.ndarray) -> np.ndarray:
-    """Per-marketer counts of events on the given leads, by the marketer who generated each."""
-    marketer = model.leads.marketer[leads]
-    return np.bincount(marketer[marketer >= 0], minlength=model.marketers.size)
-
-
 def update_trust(model: SalesMarketingModel) -> None:
     """Fold today's events into each person's evidence and recompute their trust."""
     if model.p.mechanisms.trust:
