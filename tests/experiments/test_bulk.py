@@ -84,10 +84,10 @@ def test_a_failed_run_in_a_bulk_is_recorded_and_the_others_stored_and_resumed(tm
     assert resumed.failed_ids() == set() and len(resumed.summaries()) == 6
 
 
-# Evaluated in a worker by the builtin eval: how many kernels of the model hold compiled code.
+# Evaluated in a worker by the builtin eval: how many of the model's kernels hold compiled code.
 LOADED = (
-    "sum(bool(f.signatures) for f in vars(__import__('sys').modules['sim.model.kernels']).values()"
-    " if hasattr(f, 'signatures'))"
+    "sum(bool(f.signatures) for m in ('sim.model.kernels', 'sim.model.kernels_queue')"
+    " for f in vars(__import__('sys').modules[m]).values() if hasattr(f, 'signatures'))"
 )
 
 
