@@ -35,12 +35,25 @@ class Figure:
     target: str = ""
     passed: bool | None = None
     detail: dict = field(default_factory=dict)
+    load: float = field(default_factory=lambda: round(os.getloadavg()[0], 2))  # 1-min load when measured
+    per_yardstick: float | None = None  # seconds over the yardstick's seconds, measured in the same run
 
     def line(self) -> str:
-        """One printed line: label, value, target and PASS/FAIL."""
+        """One printed line: label, value, target, PASS/FAIL, the yardstick ratio and the load."""
         verdict = {True: "PASS", False: "FAIL", None: ""}[self.passed]
         target = f"target {self.target}" if self.target else ""
-        return f"{self.label:<58} {format_value(self.value, self.unit):>14}  {target:<22} {verdict}"
+        ratio = f"{self.per_yardstick:8.1f} yardsticks" if self.per_yardstick is not None else " " * 19
+        return (
+            f"{self.label:<62} {format_value(self.value, self.unit):>14}  {target:<22} {verdict:<4}"
+            f" {ratio}  load {self.load:.2f}"
+        )
+
+    def against(self, yardstick_s: float) -> Figure:
+        """This figure with `per_yardstick` set, when it is a time (seconds or milliseconds)."""
+        scale = {"s": 1.0, "ms": 1e-3}.get(self.unit)
+        if scale is not None:
+            self.per_yardstick = self.value * scale / yardstick_s
+        return self
 
     def as_dict(self) -> dict:
         """JSON-ready form."""
@@ -107,6 +120,18 @@ def git_commit() -> str:
         return "unknown"
 
 
+YARDSTICK_STEPS = 20_000  # small numpy steps in one yardstick
+
+
+def yardstick_seconds() -> float:
+    """Seconds of CPU for the yardstick: a fixed loop of small numpy steps (best of five).
+
+    Every time figure is also given as a multiple of this, measured in the same run, so that
+    figures taken on different machines or under different loads can be compared.
+    """
+    return reference_speed() * YARDSTICK_STEPS / 1e6
+
+
 def reference_speed() -> float:
     """Microseconds per small numpy operation, the model's typical workload: a machine yardstick.
 
@@ -117,13 +142,13 @@ def reference_speed() -> float:
     import numpy as np
 
     a, b = np.random.default_rng(0).random((2, 64))
-    n = 20_000
+    n = YARDSTICK_STEPS
 
     def loop() -> None:
         for _ in range(n):
             np.where(a < b, a, b).sum()
 
-    return min(timed(loop) for _ in range(5)) / n * 1e6
+    return min(cpu_timed(loop) for _ in range(5)) / n * 1e6
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -131,6 +156,13 @@ def timed(fn: Callable[[], object]) -> float:
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
+
+
+def cpu_timed(fn: Callable[[], object]) -> float:
+    """CPU seconds of this process for one call: what other programs on the machine do not add."""
+    start = time.process_time()
+    fn()
+    return time.process_time() - start
 
 
 def median(values: list[float]) -> float:

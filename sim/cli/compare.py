@@ -207,7 +207,9 @@ def handle_compare(args: argparse.Namespace) -> int:
 
     seed = draw_seed() if args.seed is None else args.seed
     check_work(args, scenarios)
+    from sim.experiments.runner import start_workers_early
 
+    start_workers_early(args.workers)  # the workers ready the model while this process imports the rest
     from sim.experiments.compare import compare
     from sim.reporting.report import write_comparison
 

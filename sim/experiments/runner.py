@@ -27,7 +27,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +43,9 @@ CHUNK_GLOB, RUN_GLOB = "chunk-*.parquet", "run-*.parquet"  # compacted chunks; o
 SUMMARY_DIR, SERIES_DIR, FAILURE_DIR = "runs", "series", "failures"
 NO_SERIES = "none"  # RunSpec.period of runs whose time series nobody reads
 # What the process pool's fork server imports before forking workers: the driver's main module
-# (so tasks defined in a script unpickle, as by default) and the model with its dependencies.
-WORKER_PRELOAD = ["__main__", "sim.model.model"]
+# (so tasks defined in a script unpickle, as by default) and the model with its dependencies and
+# its compiled kernels loaded (`sim.model.warm`), so no worker imports or loads them again.
+WORKER_PRELOAD = ["__main__", "sim.model.warm"]
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,55 @@ def execute_run(spec: RunSpec, extra: Callable[[Any], dict[str, float]] | None =
         return RunOutcome(spec, summary, series)
     except Exception:  # noqa: BLE001 - a failing run is recorded, not fatal to the batch
         return RunOutcome(spec, error=traceback.format_exc())
+
+
+def execute_runs(
+    specs: list[RunSpec], task: Callable[[RunSpec], RunOutcome] = execute_run
+) -> list[RunOutcome]:
+    """The replications of one design point in one worker call, each exactly as `task` runs it alone.
+
+    One task instead of R spares R - 1 round trips to the worker (pickling the parameters,
+    waking the process; a Dask cluster's scheduling) and runs them on one warm process whose
+    compiled code is loaded; every run is still a fresh model of its own spec, so the outcomes
+    are those of R separate tasks, bit for bit.
+    """
+    return [task(spec) for spec in specs]
+
+
+def bulk_size(replications: int, runs: int, workers: int) -> int:
+    """Runs per task: a design point's replications, but never so many that workers stand idle.
+
+    Each worker should still get about two tasks (so that it has the next in hand), hence at
+    most runs / (2 * workers) runs per task, and at least one.
+    """
+    return max(1, min(replications, runs // max(1, 2 * workers)))
+
+
+def design_point(spec: RunSpec) -> str:
+    """What the replications of one design point share: the spec's id without seed and replication."""
+    return replace(spec, seed=0, replication=0).run_id
+
+
+def bulk_groups(specs: Iterator[RunSpec], bulk: int, open_points: int = 64) -> Iterator[list[RunSpec]]:
+    """Specs grouped by design point, `bulk` at a time, in the order their groups fill.
+
+    Specs may come point by point (sweeps) or replication by replication (compare): a group is
+    handed on when full; when more than `open_points` points are half-filled (a resumed sweep
+    whose points all lack a few replications), the oldest goes as it is, so memory stays flat.
+    """
+    if bulk <= 1:
+        yield from ([spec] for spec in specs)
+        return
+    groups: dict[str, list[RunSpec]] = {}
+    for spec in specs:
+        point = design_point(spec)
+        group = groups.setdefault(point, [])
+        group.append(spec)
+        if len(group) == bulk:
+            yield groups.pop(point)
+        elif len(groups) > open_points:
+            yield groups.pop(next(iter(groups)))
+    yield from groups.values()
 
 
 class ResultStore:
@@ -299,13 +349,31 @@ def default_executor(workers: int | None) -> Executor:
     from concurrent.futures import ProcessPoolExecutor
 
     # forkserver: workers start clean (no copied threads or locks from the driver). The server
-    # imports the model once and every worker is forked from it warm, instead of each worker
-    # importing Mesa, SciPy and pandas again on its first run (seconds each on a busy machine).
+    # imports the model and loads its kernels once, and every worker is forked from it warm,
+    # instead of each worker importing Mesa, SciPy and pandas and loading numba's cache again on
+    # its first run (seconds each on a busy machine).
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(WORKER_PRELOAD)
     return ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=watch_driver, initargs=(os.getpid(),)
     )
+
+
+def start_workers_early(workers: int | None) -> None:
+    """Start the pool's fork server now, so that it readies the model while the caller goes on.
+
+    The server imports the model and loads its kernels (`WORKER_PRELOAD`) in a process of its
+    own: started before a command imports its reporting (pandas, SciPy's statistics,
+    matplotlib), the two overlap on two cores instead of following each other. A later
+    `default_executor` forks its workers from this server. Nothing happens for one worker.
+    """
+    if (workers or available_cores()) == 1:
+        return
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload(WORKER_PRELOAD)
+    forkserver.ensure_running()
 
 
 DRIVER_POLL_S = 0.5  # where pidfd is missing: how often a worker looks for its driver
@@ -371,6 +439,7 @@ def run_batch(
     on_done: Callable[[RunOutcome], None] | None = None,
     retries: int = 0,
     task: Callable[[RunSpec], RunOutcome] = execute_run,
+    bulk: int = 1,
 ) -> int:
     """Run every spec not already in the store; return how many failed.
 
@@ -381,30 +450,34 @@ def run_batch(
     of one), for callers that keep only some columns of each run. Every finished run is on disk
     as soon as it is stored; when the batch stops early (Ctrl-C, SIGTERM, a broken pool) the runs
     in flight are abandoned (`abandon`) and the rest compacted, so a resume loses only those.
+    `bulk` > 1 runs up to that many replications of one design point in one task
+    (`execute_runs`, grouped by `bulk_groups`): the same outcomes, stored as their task ends;
+    `in_flight` then counts tasks.
     """
     done = store.finished_ids()
-    todo: Iterator[RunSpec] = (s for s in specs if s.run_id not in done)
+    todo = bulk_groups((s for s in specs if s.run_id not in done), bulk)
     failed = 0
-    running: dict[Future, tuple[RunSpec, int]] = {}
+    running: dict[Future, tuple[list[RunSpec], int]] = {}
 
-    def submit(spec: RunSpec, attempt: int) -> None:
-        running[executor.submit(task, spec)] = (spec, attempt)
+    def submit(group: list[RunSpec], attempt: int) -> None:
+        future = executor.submit(task, group[0]) if bulk <= 1 else executor.submit(execute_runs, group, task)
+        running[future] = (group, attempt)
 
     try:
-        for spec in _take(todo, in_flight):
-            submit(spec, 0)
+        for group in _take(todo, in_flight):
+            submit(group, 0)
         while running:
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
-                spec, attempt = running.pop(future)
-                outcome = _outcome(future, spec)
-                if outcome.error is not None and _worker_died(future) and attempt < retries:
-                    submit(spec, attempt + 1)
+                group, attempt = running.pop(future)
+                if _worker_died(future) and attempt < retries:
+                    submit(group, attempt + 1)
                     continue
-                failed += outcome.error is not None
-                store.add(outcome)
-                if on_done is not None:
-                    on_done(outcome)
+                for outcome in _outcomes(future, group):
+                    failed += outcome.error is not None
+                    store.add(outcome)
+                    if on_done is not None:
+                        on_done(outcome)
                 for nxt in _take(todo, 1):
                     submit(nxt, 0)
     except BaseException:
@@ -415,21 +488,23 @@ def run_batch(
     return failed
 
 
-def _take(iterator: Iterator[RunSpec], n: int) -> list[RunSpec]:
+def _take(iterator: Iterator[list[RunSpec]], n: int) -> list[list[RunSpec]]:
     out = []
-    for spec in iterator:
-        out.append(spec)
+    for group in iterator:
+        out.append(group)
         if len(out) == n:
             break
     return out
 
 
-def _outcome(future: Future, spec: RunSpec) -> RunOutcome:
+def _outcomes(future: Future, group: list[RunSpec]) -> list[RunOutcome]:
+    """A task's outcomes: its runs' (one or a bulk of them), or each run failed with the worker."""
     exc = future.exception()
     if exc is None:
-        return future.result()
+        result = future.result()
+        return result if isinstance(result, list) else [result]
     text = "".join(traceback.format_exception(exc))
-    return RunOutcome(spec, error=f"the worker running this task failed:\n{text}")
+    return [RunOutcome(spec, error=f"the worker running this task failed:\n{text}") for spec in group]
 
 
 def _worker_died(future: Future) -> bool:
@@ -464,8 +539,9 @@ def run_collecting_failures(
     """Run the specs not yet in the store with a progress bar; return the ids of runs that failed.
 
     A failing run is recorded (its traceback in `failures/`) and the others go on, so one bad
-    parameter combination cannot cost a whole comparison or validation. About two runs per
-    worker are kept in flight, enough to keep every worker busy between results.
+    parameter combination cannot cost a whole comparison or validation. About two tasks per
+    worker are kept in flight, enough to keep every worker busy between results; a task runs
+    several replications of one design point (`bulk_size`, `execute_runs`).
 
     Args:
         specs: The runs; those already in `store` (a resumed folder) are skipped.
@@ -487,8 +563,9 @@ def run_collecting_failures(
         bar.update(1)
 
     try:
-        in_flight = 2 * getattr(executor, "_max_workers", 1)
-        run_batch(specs, store, executor, in_flight=in_flight, on_done=done, task=task)
+        workers = getattr(executor, "_max_workers", 1)
+        bulk = bulk_size(len({s.replication for s in specs}), len(specs), workers)
+        run_batch(specs, store, executor, in_flight=2 * workers, on_done=done, task=task, bulk=bulk)
     finally:
         bar.close()
     return sorted(failed)

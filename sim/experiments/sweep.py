@@ -55,6 +55,7 @@ from sim.experiments.runner import (
     ResultStore,
     RunOutcome,
     RunSpec,
+    bulk_size,
     progress_bar,
     replication_seeds,
     run_batch,
@@ -238,7 +239,10 @@ def _session(
     try:
         specs = run_specs(experiment)
         done = lambda _outcome: bar.update(1)  # noqa: E731 - a one-line callback
-        run_batch(specs, store, executor, in_flight=in_flight, retries=retries, task=task, on_done=done)
+        bulk = bulk_size(experiment.replications, experiment.runs, max(1, in_flight // 2))
+        run_batch(
+            specs, store, executor, in_flight=in_flight, retries=retries, task=task, on_done=done, bulk=bulk
+        )
     finally:
         bar.close()
     summary = assemble(experiment, folder, csv=csv)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model import recording
+from sim.model import kernels, recording
 from sim.model.demand import WORKING_DAYS_PER_YEAR, deal_value
 from sim.model.leads import Collateral, ColumnTable
 from sim.model.randomness import attempt_uniform, poisson_from_uniforms
@@ -116,21 +116,23 @@ def per_renewal(annual: np.ndarray, cycle_days: int) -> np.ndarray:
 def renew_contracts(model: SalesMarketingModel) -> None:
     """Customers whose anniversary is today renew (recurring revenue) or churn."""
     base, active = model.customers, model.customer_idx
-    due = active[base.renewal_day[active] == model.day]
+    due = kernels.due_customers(active, base.renewal_day, model.day)
     if len(due) == 0:
         return
     cycle = model.p.market.renewal_cycle_days
     p_churn = per_renewal(annual_churn(model, base.risk[due]), cycle)
-    churn = attempt_uniform(base.u_renew[due], base.renewals[due] + 1) < p_churn
-    stay, gone = due[~churn], due[churn]
-    base.renewals[stay] += 1
-    base.renewal_day[stay] += cycle
-    base.churned_day[gone] = model.day
-    if len(gone):
+    # Renewal k churns when the customer's k-th uniform is below p_churn (compiled).
+    stay, gone, recurring = kernels.renew(
+        due,
+        p_churn,
+        (base.u_renew, base.value, base.renewals, base.renewal_day, base.churned_day),
+        cycle,
+        model.day,
+    )
+    if gone:
         model.customer_idx = active[base.churned_day[active] < 0]
-    recurring = base.value[stay].sum()
-    recording.count(model, "renewals", len(stay))
-    recording.count(model, "churned", len(gone))
+    recording.count(model, "renewals", stay)
+    recording.count(model, "churned", gone)
     recording.count(model, "revenue_recurring", recurring)
     recording.count(model, "revenue", recurring)
 

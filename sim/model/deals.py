@@ -14,7 +14,6 @@ import numpy as np
 from sim.model import customers, kernels, recording, spinup
 from sim.model.collateral import build_own_collateral, search_library
 from sim.model.feedback import NEUTRAL_AWARENESS
-from sim.model.hours import spend
 from sim.model.leads import Collateral, Stage
 
 if TYPE_CHECKING:
@@ -41,15 +40,18 @@ def open_opportunities(model: SalesMarketingModel) -> None:
 def work_opportunities(model: SalesMarketingModel) -> None:
     """Reps spend deal hours, find or make collateral, and close deals that are ready."""
     leads, reps = model.leads, model.reps
-    idx, deals_per_rep = kernels.open_deals(
-        model.opp_idx, leads.stage, leads.owner, int(Stage.OPPORTUNITY), reps.size
+    # Each rep gives its deals the hours they need, as far as its hours go; a deal moves on by its
+    # rep's share of the hours needed (compiled: `kernels.work_deals`).
+    idx, reps.hours, worked, overworked, overwork = kernels.work_deals(
+        model.opp_idx,
+        (leads.stage, leads.owner, leads.progress_days),
+        reps.hours,
+        model.p.market.opportunity_hours_per_day,
+        int(Stage.OPPORTUNITY),
     )
-    need = deals_per_rep * model.p.market.opportunity_hours_per_day
-    worked = np.minimum(need, reps.hours)
-    spend(model, reps, worked)
-    recording.count(model, "selling_hours", worked.sum())
-    ratio = np.divide(worked, need, out=np.ones_like(need), where=need > 0)
-    kernels.progress_deals(idx, leads.owner, leads.progress_days, ratio)  # each deal by its rep's share
+    if overworked:
+        recording.count(model, "overwork_hours", overwork)
+    recording.count(model, "selling_hours", worked)
     if model.p.mechanisms.collateral:
         search_library(model, idx)
         build_own_collateral(model, idx)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import gammaincinv, ndtri
 
-from sim.model import recording
+from sim.model import kernels_queue, recording
 from sim.model.feedback import NEUTRAL_AWARENESS
 from sim.model.leads import Source, Stage
 from sim.model.randomness import (
@@ -79,8 +79,7 @@ def _generated_by(model: SalesMarketingModel, u: np.ndarray) -> np.ndarray:
     team = model.marketers
     if team.size == 0:
         return np.full(len(u), -1)
-    share = np.cumsum(team.hours_share)
-    return np.minimum(np.searchsorted(share, u * share[-1], side="right"), team.size - 1)
+    return kernels_queue.pick_by_share(team.hours_share, u)
 
 
 def _targeting(model: SalesMarketingModel) -> float:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model import kernels, recording
+from sim.model import kernels, kernels_queue, recording
 from sim.model.demand import deal_terms
 from sim.model.hours import spend
 from sim.model.leads import Source, Stage
@@ -33,12 +33,12 @@ def work_leads(model: SalesMarketingModel) -> None:
     rep's free hours allow: the k-th call starts when its lead is available or the previous
     call ends, whichever is later. Own prospects fill whatever capacity is left (no attention
     window: their timing is moot). A cherry-picking rep has already pushed marketing's leads
-    back (see `routing.cherry_pick`). The loop is compiled (`kernels.schedule_calls`).
+    back (see `routing.route_leads`). The loop is compiled (`kernels_queue.schedule_calls`).
     """
     leads, lv = model.leads, model.p.levers
     if len(model.queue_idx) == 0:
         return
-    calls, when = kernels.schedule_calls(
+    calls, when = kernels_queue.schedule_calls(
         model.queue_idx,
         leads.available_hour,
         leads.source,
@@ -135,7 +135,7 @@ def prospect(model: SalesMarketingModel) -> None:
         return
     slots = rng.random((int(found.max()), reps.size, 8))
     renew = model.stream(STREAM_PROSPECT_RENEWALS, model.day).random(slots.shape[:2])
-    rows, renew, owner = kernels.prospect_rows(slots, renew, found)  # rep-major: rep 0's first
+    rows, renew, owner = kernels_queue.prospect_rows(slots, renew, found)  # rep-major: rep 0's first
     idx = model.leads.add(
         n,
         created_hour=model.day_end,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model import recording, trust
+from sim.model import kernels, recording, trust
 
 if TYPE_CHECKING:
     from sim.model.agents import TeamArrays
@@ -26,10 +26,9 @@ def plan_hours(model: SalesMarketingModel) -> None:
 
 def spend(model: SalesMarketingModel, team: TeamArrays, hours: np.ndarray) -> None:
     """Take hours from people; anything beyond what they had is recorded as overwork."""
-    left = team.hours - hours
-    if len(left) and left.min() < -1e-9:
-        recording.count(model, "overwork_hours", -left[left < -1e-9].sum())
-    team.hours = np.maximum(left, 0.0)
+    team.hours, overworked, overwork = kernels.spend_hours(team.hours, hours)
+    if overworked:
+        recording.count(model, "overwork_hours", overwork)
 
 
 def commit(model: SalesMarketingModel, team: TeamArrays, cost: np.ndarray) -> None:

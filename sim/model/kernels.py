@@ -8,6 +8,9 @@ readable description and call these. Transcendental functions (exp, log, the spe
 functions) stay in numpy and scipy, whose SIMD results a compiled loop need not reproduce.
 
 Compiled code is cached on disk (`cache=True`), so only the first run on a machine compiles.
+numba's cache notices an edit only in a compiled function's own file, so a kernel calls only
+kernels of its own module; the lead queue's, which need none of these, are in `kernels_queue`.
+Totals use `pairwise_sum`, numpy's own summation order, so that they equal `np.sum` bit for bit.
 """
 
 from __future__ import annotations
@@ -15,118 +18,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-
-@numba.njit(cache=True)
-def schedule_calls(
-    queue: np.ndarray,
-    available_hour: np.ndarray,
-    source: np.ndarray,
-    owner: np.ndarray,
-    rep_hours: np.ndarray,
-    attempt_hours: float,
-    pace_hours: float,
-    day_start: float,
-    day_end: float,
-    inbound_code: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Today's calls (lead rows) and their start hours: inbound leads first, then own prospects.
-
-    Each rep calls inbound leads in order of availability, at the pace its free hours allow;
-    own prospects, in queue order, take the capacity left (`follow_up.work_leads`).
-    `pace_hours` is attempt_hours * hours_per_day.
-    """
-    reps = len(rep_hours)
-    capacity, pace = _capacity_and_pace(rep_hours, attempt_hours, pace_hours)
-    due = queue[available_hour[queue] < day_end]
-    inbound = due[source[due] == inbound_code]
-    # Sorted by (owner, availability, queue order): a stable sort by availability, then a
-    # stable counting sort by owner (np.lexsort's order).
-    inbound = inbound[np.argsort(available_hour[inbound], kind="mergesort")]
-    inbound = _stable_by_owner(inbound, owner, reps)
-    calls = np.empty(len(due), np.int64)
-    when = np.empty(len(due))
-    n = 0
-    running = -np.inf
-    rank = 0
-    previous = -1
-    for i in range(len(inbound)):
-        lead = inbound[i]
-        rep = owner[lead]
-        rank = rank + 1 if rep == previous else 0
-        previous = rep
-        if rank >= capacity[rep]:
-            continue
-        # attempt_times: start_k = k*pace + max(day_start, max_{j<=k}(available_j - j*pace)),
-        # the cumulative maximum banded per rep exactly as the numpy version computes it.
-        available = available_hour[lead]
-        offset = rank * pace[rep]
-        slack = max(available - offset, day_start) - day_start
-        band = 1e7 * rep
-        running = max(running, min(slack, 5e6) + band)
-        start = max(day_start + (running - band) + offset, available)
-        if start < day_end:
-            calls[n] = lead
-            when[n] = start
-            n += 1
-    for i in range(n):
-        capacity[owner[calls[i]]] -= 1
-    prospects = _stable_by_owner(due[source[due] != inbound_code], owner, reps)
-    n = _take_prospects(prospects, owner, capacity, available_hour, day_start, calls, when, n)
-    return calls[:n], when[:n]
-
-
-@numba.njit(cache=True)
-def _capacity_and_pace(
-    rep_hours: np.ndarray, attempt_hours: float, pace_hours: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Calls each rep has hours for today, and the hours between two of its calls."""
-    capacity = np.empty(len(rep_hours), np.int64)
-    pace = np.empty(len(rep_hours))
-    for r in range(len(rep_hours)):
-        capacity[r] = np.int64(np.floor(rep_hours[r] / attempt_hours + 1e-9))
-        pace[r] = pace_hours / max(rep_hours[r], attempt_hours)
-    return capacity, pace
-
-
-@numba.njit(cache=True)
-def _take_prospects(
-    prospects: np.ndarray,
-    owner: np.ndarray,
-    capacity: np.ndarray,
-    available_hour: np.ndarray,
-    day_start: float,
-    calls: np.ndarray,
-    when: np.ndarray,
-    n: int,
-) -> int:
-    """Append each rep's own prospects, in queue order, while its capacity lasts; the new count."""
-    previous, rank = -1, 0
-    for i in range(len(prospects)):
-        lead = prospects[i]
-        rep = owner[lead]
-        rank = rank + 1 if rep == previous else 0
-        previous = rep
-        if rank < capacity[rep]:
-            calls[n] = lead
-            when[n] = max(available_hour[lead], day_start)
-            n += 1
-    return n
-
-
-@numba.njit(cache=True)
-def _stable_by_owner(rows: np.ndarray, owner: np.ndarray, reps: int) -> np.ndarray:
-    """`rows` sorted by owner, keeping their order within each owner (a counting sort)."""
-    start = np.zeros(reps + 1, np.int64)
-    for i in range(len(rows)):
-        start[owner[rows[i]] + 1] += 1
-    for r in range(reps):
-        start[r + 1] += start[r]
-    out = np.empty(len(rows), np.int64)
-    for i in range(len(rows)):
-        rep = owner[rows[i]]
-        out[start[rep]] = rows[i]
-        start[rep] += 1
-    return out
+from sim.model.agents import EGO_REFERENCE
 
 
 @numba.njit(cache=True)
@@ -302,31 +194,6 @@ def call_evidence(
 
 
 @numba.njit(cache=True)
-def prospect_rows(
-    slots: np.ndarray, renew_draws: np.ndarray, found: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The uniforms, renewal uniforms and owners of the prospects found, rep by rep.
-
-    Rep r's i-th prospect takes slot (i, r) of the day's draws (`slots` is slot x rep x uniform,
-    `renew_draws` slot x rep), so a prospect's numbers do not depend on what other reps found.
-    """
-    n = 0
-    for r in range(len(found)):
-        n += found[r]
-    rows = np.empty((n, slots.shape[2]))
-    renew = np.empty(n)
-    owner = np.empty(n, np.int64)
-    k = 0
-    for r in range(len(found)):
-        for i in range(found[r]):
-            rows[k] = slots[i, r]
-            renew[k] = renew_draws[i, r]
-            owner[k] = r
-            k += 1
-    return rows, renew, owner
-
-
-@numba.njit(cache=True)
 def expire_queue(
     queue: np.ndarray,
     leads: tuple,
@@ -362,3 +229,247 @@ def expire_queue(
             if marketer[lead] >= 0:
                 by_marketer[marketer[lead]] += 1
     return kept[:n_kept], leaked[:n_leaked], by_marketer
+
+
+@numba.njit(cache=True)
+def pairwise_sum(values: np.ndarray) -> float:
+    """`np.sum` of a 1-D float array, bit for bit: numpy's pairwise summation, from 0.0.
+
+    numpy sums blocks of up to 128 with 8 running sums and splits longer runs in halves (a
+    multiple of 8 first), adding the halves' sums; the halves are walked here with an explicit
+    stack, since a recursive function cannot be loaded from numba's on-disk cache.
+    """
+    n = len(values)
+    if n <= 128:
+        return 0.0 + _block_sum(values, 0, n)
+    depth = 0
+    lo = np.zeros(64, np.int64)
+    size = np.full(64, n, np.int64)
+    state = np.zeros(64, np.int64)  # 0: not started, 1: left half summed, 2: both summed
+    left = np.zeros(64)
+    value = 0.0
+    while depth >= 0:
+        if size[depth] <= 128:
+            value = _block_sum(values, lo[depth], size[depth])
+            depth -= 1
+            continue
+        half = size[depth] // 2
+        half -= half % 8
+        if state[depth] == 0:
+            state[depth] = 1
+            lo[depth + 1], size[depth + 1], state[depth + 1] = lo[depth], half, 0
+            depth += 1
+        elif state[depth] == 1:
+            left[depth] = value
+            state[depth] = 2
+            lo[depth + 1], size[depth + 1], state[depth + 1] = lo[depth] + half, size[depth] - half, 0
+            depth += 1
+        else:
+            value = left[depth] + value
+            depth -= 1
+    return 0.0 + value
+
+
+@numba.njit(cache=True)
+def _block_sum(a: np.ndarray, lo: int, n: int) -> float:
+    """The pairwise_sum of numpy over a[lo:lo + n] for n <= 128: 8 running sums from 8 elements on."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r = a[lo : lo + 8].copy()
+    i = 8
+    while i < n - (n % 8):
+        for j in range(8):
+            r[j] += a[lo + i + j]
+        i += 8
+    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@numba.njit(cache=True)
+def gathered_sum(values: np.ndarray, rows: np.ndarray) -> float:
+    """`values[rows].sum()`, bit for bit."""
+    picked = np.empty(len(rows))
+    for i in range(len(rows)):
+        picked[i] = values[rows[i]]
+    return pairwise_sum(picked)
+
+
+@numba.njit(cache=True)
+def specialist_mean(trust: np.ndarray, is_hybrid: np.ndarray) -> float:
+    """`trust[~is_hybrid].mean()`, bit for bit; 1.0 for a side of hybrids only (`trust.side_trust`)."""
+    picked = np.empty(len(trust))
+    n = 0
+    for i in range(len(trust)):
+        if not is_hybrid[i]:
+            picked[n] = trust[i]
+            n += 1
+    if n == 0:
+        return 1.0
+    return pairwise_sum(picked[:n]) / n
+
+
+@numba.njit(cache=True)
+def fold_evidence(
+    team: tuple,
+    good: np.ndarray,
+    bad: np.ndarray,
+    inflow: tuple,
+    memory: float,
+    blame: tuple,
+    shared_per_day: float,
+    prior_events: float,
+) -> None:
+    """One day's trust update of one side, in place (`trust._update`).
+
+    `team` holds ego, present, is_hybrid, trust_baseline, good_events, bad_events and trust;
+    `inflow` the spin-up's good and bad inflow sums; `blame` blame_ego_weight and
+    1 - senior_support; `shared_per_day` the meetings' good events of a person present.
+    """
+    ego, present, is_hybrid, baseline, good_events, bad_events, trust = team
+    good_inflow, bad_inflow = inflow
+    ego_weight, unsupported = blame
+    for i in range(len(ego)):
+        blamed = 1 + ego[i] / EGO_REFERENCE * ego_weight * unsupported
+        shared = shared_per_day * present[i]
+        good_inflow[i] += good[i] + shared
+        bad_inflow[i] += blamed * bad[i]
+        good_events[i] = memory * good_events[i] + good[i] + shared
+        bad_events[i] = memory * bad_events[i] + blamed * bad[i]
+        evidence = good_events[i] + bad_events[i] + prior_events
+        trust[i] = 1.0 if is_hybrid[i] else (good_events[i] + prior_events * baseline[i]) / evidence
+
+
+@numba.njit(cache=True)
+def spend_hours(hours: np.ndarray, cost: np.ndarray) -> tuple[np.ndarray, bool, float]:
+    """`hours.spend`: hours left (new array, never below 0), whether anyone overworked, and by how much."""
+    left = hours - cost
+    over = np.empty(len(left))
+    n = 0
+    for i in range(len(left)):
+        if left[i] < -1e-9:
+            over[n] = left[i]
+            n += 1
+    return np.maximum(left, 0.0), n > 0, -pairwise_sum(over[:n])
+
+
+@numba.njit(cache=True)
+def work_deals(
+    opportunities: np.ndarray,
+    leads: tuple,
+    rep_hours: np.ndarray,
+    hours_per_deal: float,
+    open_code: int,
+) -> tuple[np.ndarray, np.ndarray, float, bool, float]:
+    """Reps give their open deals the hours they can today; each deal moves on by its rep's share.
+
+    `leads` holds the columns stage, owner and progress_days (the last written in place).
+    Returns the open deals, the reps' hours left, the hours worked and the overwork (as
+    `spend_hours`); see `deals.work_opportunities`.
+    """
+    stage, owner, progress = leads
+    deals, per_rep = open_deals(opportunities, stage, owner, open_code, len(rep_hours))
+    need = per_rep * hours_per_deal
+    worked = np.minimum(need, rep_hours)
+    left, overworked, overwork = spend_hours(rep_hours, worked)
+    share = np.ones(len(need))
+    for r in range(len(need)):
+        if need[r] > 0:
+            share[r] = worked[r] / need[r]
+    progress_deals(deals, owner, progress, share)
+    return deals, left, pairwise_sum(worked), overworked, overwork
+
+
+@numba.njit(cache=True)
+def waiting_requests(
+    opportunities: np.ndarray, collateral: np.ndarray, request_day: np.ndarray, requested: int
+) -> np.ndarray:
+    """Deals waiting for marketing's asset, oldest request first (a stable sort by request day)."""
+    waiting = np.empty(len(opportunities), np.int64)
+    n = 0
+    for i in range(len(opportunities)):
+        if collateral[opportunities[i]] == requested:
+            waiting[n] = opportunities[i]
+            n += 1
+    waiting = waiting[:n]
+    return waiting[np.argsort(request_day[waiting], kind="mergesort")]
+
+
+@numba.njit(cache=True)
+def support_capacity(team: tuple, gains: tuple) -> np.ndarray:
+    """Hours each marketer gives to requests today: free hours times its clipped support share.
+
+    `team` holds hours, trust, ego and is_hybrid (hybrids serve nobody: they build their own);
+    `gains` the support share times collaboration, the pay factor, trust_patience_gain and
+    ego_impatience_gain (goodwill as in `trust.goodwill`).
+    """
+    hours, trust, ego, is_hybrid = team
+    base, pay, patience_gain, impatience_gain = gains
+    capacity = np.empty(len(hours))
+    for i in range(len(hours)):
+        trust_term = 1 + patience_gain * (trust[i] - 0.5)
+        goodwill = trust_term / (1 + impatience_gain * (ego[i] / EGO_REFERENCE - 1))
+        share = min(max(base * (goodwill * pay), 0.0), 1.0)
+        capacity[i] = 0.0 if is_hybrid[i] else hours[i] * share
+    return capacity
+
+
+@numba.njit(cache=True)
+def due_customers(active: np.ndarray, renewal_day: np.ndarray, day: int) -> np.ndarray:
+    """The customers whose anniversary is today."""
+    due = np.empty(len(active), np.int64)
+    n = 0
+    for i in range(len(active)):
+        if renewal_day[active[i]] == day:
+            due[n] = active[i]
+            n += 1
+    return due[:n]
+
+
+@numba.njit(cache=True)
+def renew(
+    due: np.ndarray, p_churn: np.ndarray, base: tuple, cycle_days: int, day: int
+) -> tuple[int, int, float]:
+    """Each due customer churns on its renewal's uniform or renews for another cycle, in place.
+
+    `base` holds the columns u_renew, value, renewals, renewal_day and churned_day. Renewal k
+    uses `randomness.attempt_uniform(u_renew, k)`. Returns the renewals, the churned and the
+    recurring revenue (see `customers.renew_contracts`).
+    """
+    u_renew, value, renewals, renewal_day, churned_day = base
+    paid = np.empty(len(due))
+    n_stay = 0
+    for i in range(len(due)):
+        c = due[i]
+        if _attempt_uniform(u_renew[c], renewals[c] + 1) < p_churn[i]:
+            churned_day[c] = day
+            continue
+        renewals[c] += 1
+        renewal_day[c] += cycle_days
+        paid[n_stay] = value[c]
+        n_stay += 1
+    return n_stay, len(due) - n_stay, pairwise_sum(paid[:n_stay])
+
+
+@numba.njit(cache=True)
+def amounts_by_part(source: np.ndarray, values: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Per part (source in `codes`): how many elements, or the sum of their `values` if given.
+
+    Sums are numpy's (`pairwise_sum` over each part's values in order), so totals are bit-identical.
+    """
+    out = np.zeros(len(codes))
+    picked = np.empty(len(source))
+    for p in range(len(codes)):
+        n = 0
+        for i in range(len(source)):
+            if source[i] == codes[p]:
+                if len(values):
+                    picked[n] = values[i]
+                n += 1
+        out[p] = pairwise_sum(picked[:n]) if len(values) else n
+    return out

@@ -119,8 +119,9 @@ class ColumnTable:
         while self._capacity < needed:
             self._capacity *= 2
         for name, (dtype, fill) in self.columns.items():
-            grown = np.full(self._capacity, fill, dtype=dtype)
+            grown = np.empty(self._capacity, dtype=dtype)  # written once: the rows kept, then the fill
             grown[: self.n] = self.cols[name][: self.n]
+            grown[self.n :] = fill
             self.cols[name] = grown
 
 

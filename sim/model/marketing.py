@@ -11,13 +11,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model import recording
-from sim.model.arrays import clip_unit
+from sim.model import kernels, recording
 from sim.model.collateral import use_collateral
 from sim.model.hours import spend
 from sim.model.leads import Collateral
 from sim.model.randomness import poisson_from_uniform
-from sim.model.trust import goodwill
 
 if TYPE_CHECKING:
     from sim.model.model import SalesMarketingModel
@@ -48,21 +46,30 @@ def receive_menial_requests(model: SalesMarketingModel) -> None:
 def serve_requests(model: SalesMarketingModel) -> None:
     """Split support hours between menial and real requests in proportion to their backlog."""
     leads, team, lv = model.leads, model.marketers, model.p.levers
-    waiting = model.opp_idx[leads.collateral[model.opp_idx] == Collateral.REQUESTED]
-    waiting = waiting[np.argsort(leads.request_day[waiting], kind="stable")]
+    requested = int(Collateral.REQUESTED)
+    waiting = kernels.waiting_requests(model.opp_idx, leads.collateral, leads.request_day, requested)
     real_backlog = max(0.0, len(waiting) * lv.collateral_request_hours - model.request_carry_hours)
     backlog = real_backlog + model.menial_backlog_hours
     if backlog <= 0:  # nothing to serve (the hours used below could only be zero)
         return
     mk = model.p.market
     pay = 1 + mk.pay_support_gain * (2 * model.pay_weight - 1)  # revenue pay serves sales more
-    responsiveness = goodwill(team, mk) * pay
-    capacity = team.hours * clip_unit(lv.marketing_support_share * model.collaboration * responsiveness)
-    capacity = np.where(team.is_hybrid, 0.0, capacity)
-    used = min(float(capacity.sum()), backlog)
+    # Each marketer's share of free hours for support: support share x collaboration x goodwill
+    # (`trust.goodwill`) x pay, clipped to [0, 1]; hybrids serve nobody (compiled).
+    capacity = kernels.support_capacity(
+        (team.hours, team.trust, team.ego, team.is_hybrid),
+        (
+            lv.marketing_support_share * model.collaboration,
+            pay,
+            mk.trust_patience_gain,
+            mk.ego_impatience_gain,
+        ),
+    )
+    total = kernels.pairwise_sum(capacity)
+    used = min(total, backlog)
     if used <= 0:
         return
-    spend(model, team, capacity * (used / capacity.sum()))
+    spend(model, team, capacity * (used / total))
     menial = used * model.menial_backlog_hours / backlog
     model.menial_backlog_hours = max(0.0, model.menial_backlog_hours - menial)
     model.request_carry_hours += max(0.0, used - menial)  # hours into the asset in hand

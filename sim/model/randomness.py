@@ -13,6 +13,8 @@ import functools
 import numpy as np
 from scipy.special import betaincinv, gammaln
 
+from sim.model import kernels_queue
+
 STREAM_ARRIVALS, STREAM_DEALS, STREAM_PROSPECTS, STREAM_BEHAVIOUR, STREAM_POPULATION = range(5)
 # Customers (sim/model/customers.py): each inquiry's and each prospect's renewal uniform, drawn at
 # its creation from a stream of its own, so the arrival and prospect draws are unchanged.
@@ -62,9 +64,10 @@ def poisson_from_uniforms(u: np.ndarray, expected: np.ndarray) -> np.ndarray:
         return out
     k, log_factorial = _poisson_terms(_poisson_top(largest))
     rows = np.flatnonzero(expected > 0)
-    mean = expected[rows, None]
-    cdf = np.cumsum(np.exp(k * np.log(mean) - mean - log_factorial), axis=1)
-    out[rows] = np.add.reduce(cdf < u[rows, None] * cdf[:, -1:], axis=1)
+    mean = expected[rows]
+    # log P(k) = k log(mean) - mean - log(k!): the logarithms and exponentials in numpy, the rest compiled.
+    terms = np.exp(kernels_queue.poisson_log_terms(np.log(mean), mean, k, log_factorial))
+    out[rows] = kernels_queue.count_below_cdf(terms, u[rows])
     return out
 
 
@@ -96,19 +99,21 @@ class Streams:
 
     def __init__(self, seed: int) -> None:
         self._key = np.random.SeedSequence(seed).generate_state(2, dtype=np.uint64)
-        self._generators: dict[int, np.random.Generator] = {}
+        self._generators: dict[int, tuple[np.random.Generator, dict]] = {}
 
     def generator(self, stream: int, day: int) -> np.random.Generator:
         """The generator of one purpose on one day (counter-based: cheap, independent)."""
         if stream not in self._generators:
-            self._generators[stream] = np.random.Generator(np.random.Philox(key=self._key))
-        generator = self._generators[stream]
-        generator.bit_generator.state = {
-            "bit_generator": "Philox",
-            "state": {"counter": np.array([0, 0, stream, day % 2**64], dtype=np.uint64), "key": self._key},
-            "buffer": np.zeros(4, dtype=np.uint64),
-            "buffer_pos": 4,  # empty: the next draw starts at the counter, as in a new Philox
-            "has_uint32": 0,
-            "uinteger": 0,
-        }
+            state = {
+                "bit_generator": "Philox",
+                "state": {"counter": np.array([0, 0, stream, 0], dtype=np.uint64), "key": self._key},
+                "buffer": np.zeros(4, dtype=np.uint64),
+                "buffer_pos": 4,  # empty: the next draw starts at the counter, as in a new Philox
+                "has_uint32": 0,
+                "uinteger": 0,
+            }
+            self._generators[stream] = (np.random.Generator(np.random.Philox(key=self._key)), state)
+        generator, state = self._generators[stream]
+        state["state"]["counter"][3] = day % 2**64  # the setter copies it: one template serves every day
+        generator.bit_generator.state = state
         return generator

@@ -12,10 +12,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model import metrics, trust
+from sim.model import kernels, kernels_queue, metrics, trust
 
 if TYPE_CHECKING:
     from sim.model.model import SalesMarketingModel
+
+
+SOURCE_CODES = np.array([int(code) for code in metrics.SOURCE_PARTS.values()])  # each part's source
+NO_PARTS = np.zeros(0, dtype=np.int64)  # cohort counts of a flow without parts: the total row only
+NO_VALUES = np.zeros(0)  # counts, not sums of values
 
 
 def start_day(model: SalesMarketingModel) -> None:
@@ -32,17 +37,17 @@ def count_cohort(model: SalesMarketingModel, name: str, days: np.ndarray) -> Non
     """Add one per element to flow `name` on the given (past or current) days."""
     if len(days) == 0:
         return
-    ages = model.day - days
-    if not ages.any():  # all today's: the common case, without binning
-        model.today[name] += len(days)
-        return
-    counts = np.bincount(ages)  # by age: most are today's or a few days old
-    recorded = model.daily[name]
-    for age in np.flatnonzero(counts).tolist():
-        if age == 0:
-            model.today[name] += int(counts[age])
-        elif age <= len(recorded):  # cohorts of the burn-in are not recorded
-            recorded[len(recorded) - age] += int(counts[age])
+    _add_by_age(model, name, kernels_queue.ages_by_part(days, days, NO_PARTS, model.day)[0])
+
+
+def _add_by_age(model: SalesMarketingModel, name: str, counts: np.ndarray) -> None:
+    """Add counts[age] to flow `name` on the day `age` days ago (the burn-in's days are not recorded)."""
+    counts, recorded = counts.tolist(), model.daily[name]
+    if counts[0]:
+        model.today[name] += counts[0]
+    for age in range(1, min(len(counts), len(recorded) + 1)):
+        if counts[age]:
+            recorded[len(recorded) - age] += counts[age]
 
 
 def count_by_source(
@@ -61,20 +66,19 @@ def count_by_source(
     if len(idx) == 0:
         return
     source = model.leads.source[idx]
+    names = [metrics.part_name(part, flow) for part in metrics.SOURCE_PARTS]
+    if days is not None:
+        counts = kernels_queue.ages_by_part(days, source, SOURCE_CODES, model.day)
+        for name, row in zip([*names, flow], counts, strict=True):
+            _add_by_age(model, name, row)
+        return
+    amounts = kernels.amounts_by_part(source, NO_VALUES if values is None else values, SOURCE_CODES)
     total = 0.0
-    for part, code in metrics.SOURCE_PARTS.items():
-        keep = source == code
-        name = metrics.part_name(part, flow)
-        if days is not None:
-            count_cohort(model, name, days[keep])
-            continue
-        amount = float(values[keep].sum()) if values is not None else int(np.count_nonzero(keep))
+    for name, amount in zip(names, amounts.tolist(), strict=True):
+        amount = amount if values is not None else int(amount)
         count(model, name, amount)
         total += amount
-    if days is not None:
-        count_cohort(model, flow, days)
-    else:
-        count(model, flow, total)
+    count(model, flow, total)
 
 
 def record_day(model: SalesMarketingModel) -> None:
@@ -86,9 +90,9 @@ def record_day(model: SalesMarketingModel) -> None:
     t["content_freshness"] = model.content_freshness
     t["trust_sales_in_marketing"] = trust.side_trust(model.reps)
     t["trust_marketing_in_sales"] = trust.side_trust(model.marketers)
-    t["pipeline_value"] = model.leads.value[model.opp_idx].sum()
+    t["pipeline_value"] = kernels.gathered_sum(model.leads.value, model.opp_idx)
     t["open_opportunities"] = len(model.opp_idx)
     t["queued_leads"] = len(model.queue_idx)
     t["customers"] = len(model.customer_idx)
-    for name, value in t.items():
-        model.daily[name].append(float(value))
+    for record, value in zip(model.daily.values(), t.values(), strict=True):
+        record.append(float(value))

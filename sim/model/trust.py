@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model import kernels
 from sim.model.agents import EGO_REFERENCE, TeamArrays
 from sim.model.params import Market
 
@@ -35,12 +36,6 @@ def start_day(model: SalesMarketingModel) -> None:
     model.marketing_failures = np.zeros(model.marketers.size)
 
 
-def tally(model: SalesMarketingModel, leads: np.ndarray) -> np.ndarray:
-    """Per-marketer counts of events on the given leads, by the marketer who generated each."""
-    marketer = model.leads.marketer[leads]
-    return np.bincount(marketer[marketer >= 0], minlength=model.marketers.size)
-
-
 def update_trust(model: SalesMarketingModel) -> None:
     """Fold today's events into each person's evidence and recompute their trust."""
     if model.p.mechanisms.trust:
@@ -50,18 +45,34 @@ def update_trust(model: SalesMarketingModel) -> None:
 
 
 def _update(model: SalesMarketingModel, side: str, good: np.ndarray, bad: np.ndarray) -> None:
+    """Blame-weighted evidence with forgetting, and the trust it gives (compiled: `kernels.fold_evidence`).
+
+    good_events = memory * good_events + good + shared, bad_events = memory * bad_events + blame *
+    bad, with blame = 1 + ego / EGO_REFERENCE * blame_ego_weight * (1 - senior_support) and
+    shared the meetings' good events of a person present; trust is then their `reputation`.
+    """
     mk, lv = model.p.market, model.p.levers
     team = getattr(model, side)
-    memory = np.exp(-1 / mk.trust_memory_days)
-    blame = 1 + team.ego / EGO_REFERENCE * mk.blame_ego_weight * (1 - lv.senior_support)
-    shared = mk.meeting_trust_events_per_day * model.meeting_benefit * team.present
     inflow = model.pressures[side]  # read by the spin-up's steady-state jumps
-    inflow[0] += good + shared
-    inflow[1] += blame * bad
+    kernels.fold_evidence(
+        (
+            team.ego,
+            team.present,
+            team.is_hybrid,
+            team.trust_baseline,
+            team.good_events,
+            team.bad_events,
+            team.trust,
+        ),
+        good,
+        bad,
+        (inflow[0], inflow[1]),
+        np.exp(-1 / mk.trust_memory_days),
+        (mk.blame_ego_weight, 1 - lv.senior_support),
+        mk.meeting_trust_events_per_day * model.meeting_benefit,
+        mk.trust_prior_events,
+    )
     inflow[2] += 1
-    team.good_events = memory * team.good_events + good + shared
-    team.bad_events = memory * team.bad_events + blame * bad
-    team.trust = np.where(team.is_hybrid, 1.0, reputation(team, mk.trust_prior_events))
 
 
 def reputation(team: TeamArrays, prior_events: float) -> np.ndarray:
@@ -78,8 +89,7 @@ def rotation_events(model: SalesMarketingModel, team: TeamArrays, rotating: np.n
 
 def side_trust(team: TeamArrays) -> float:
     """A side's mean trust in the other; a side of hybrids only trusts fully (no other side)."""
-    specialists = ~team.is_hybrid
-    return float(team.trust[specialists].mean()) if specialists.any() else 1.0
+    return kernels.specialist_mean(team.trust, team.is_hybrid)
 
 
 def goodwill(team: TeamArrays, mk: Market) -> np.ndarray:

@@ -280,15 +280,19 @@ def test_morris_screens_out_a_parameter_without_effect(tmp_path):
 
 
 class DyingWorkerExecutor(SerialExecutor):
-    """Each spec's first submission fails as if its worker died (the executor raises, not the model)."""
+    """Each task's first submission fails as if its worker died (the executor raises, not the model).
+
+    A task is one spec, or a list of them (the replications of a design point run in bulk).
+    """
 
     def __init__(self) -> None:
-        self.seen: set[str] = set()
+        self.seen: set[tuple[str, ...]] = set()
 
     def submit(self, fn, /, *args, **kwargs):
-        spec = args[0]
-        if spec.run_id not in self.seen:
-            self.seen.add(spec.run_id)
+        specs = args[0] if isinstance(args[0], list) else [args[0]]
+        key = tuple(spec.run_id for spec in specs)
+        if key not in self.seen:
+            self.seen.add(key)
             future = Future()
             future.set_exception(OSError("worker died"))
             return future

@@ -7,10 +7,15 @@ written twice, the attempt uniform, against drifting from `randomness.attempt_un
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 
-from sim.model import kernels
-from sim.model.randomness import attempt_uniform
+from sim.model import kernels, kernels_queue
+from sim.model.randomness import Streams, attempt_uniform
 
 INBOUND, OWN = 1, 2
 
@@ -29,7 +34,7 @@ def schedule(hours: list[float], attempt_hours: float = 0.5, n: int = 60, seed: 
     source = rng.choice([INBOUND, OWN], n)
     owner = rng.integers(0, len(hours), n)
     queue = np.arange(n, dtype=np.int64)
-    calls, when = kernels.schedule_calls(
+    calls, when = kernels_queue.schedule_calls(
         queue, available, source, owner, np.array(hours), attempt_hours, attempt_hours * 8.0,
         day_start, day_end, INBOUND,
     )  # fmt: skip
@@ -55,3 +60,39 @@ def test_inbound_leads_come_before_own_prospects_and_each_rep_calls_in_order_of_
         inbound = mine[kinds == INBOUND]
         assert (np.diff(available[inbound]) >= 0).all()
         assert (np.diff(when[np.isin(calls, inbound)]) >= 0).all()
+
+
+def test_the_compiled_sums_are_numpys_sums_bit_for_bit():
+    rng = np.random.default_rng(11)
+    for n in [*range(0, 140), 255, 256, 1000, 4099]:
+        values = rng.standard_normal(n) * 10.0 ** rng.integers(-3, 6, n)
+        assert kernels.pairwise_sum(values) == values.sum()
+        rows = rng.integers(0, max(n, 1), n // 2) if n else np.zeros(0, np.int64)
+        assert kernels.gathered_sum(values, rows) == (values[rows].sum() if n else 0.0)
+        hybrid = rng.random(n) < 0.3
+        expected = values[~hybrid].mean() if (~hybrid).any() else 1.0
+        assert kernels.specialist_mean(values, hybrid) == expected
+
+
+def test_a_fresh_process_loads_every_kernel_from_the_disk_cache_and_runs():
+    """The second process loads what the first compiled (a recursive kernel, say, would crash it)."""
+    code = (
+        "from sim.model.model import SalesMarketingModel as M; print(M(seed=1).run(30).summary()['revenue'])"
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    runs = [
+        subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True) for _ in "ab"
+    ]
+    assert [r.returncode for r in runs] == [0, 0], runs[-1].stderr[-2000:]
+    assert runs[0].stdout == runs[1].stdout
+
+
+def test_a_days_stream_is_a_new_philox_at_its_counter_whatever_was_drawn_before():
+    streams, key = Streams(5), np.random.SeedSequence(5).generate_state(2, dtype=np.uint64)
+    first = streams.generator(3, 7).random(5)
+    streams.generator(3, 9).random(100)
+    streams.generator(2, 7).random(3)
+    fresh = np.random.Generator(np.random.Philox(key=key, counter=np.array([0, 0, 3, 7], dtype=np.uint64)))
+    assert np.array_equal(streams.generator(3, 7).random(5), first)
+    assert np.array_equal(first, fresh.random(5))

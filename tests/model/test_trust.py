@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import pytest
 from helpers import run
 
-from sim.model import trust
+from sim.model import kernels_queue, trust
 from sim.model.agents import TeamArrays
 
 
@@ -46,14 +44,14 @@ def test_trust_reverts_to_its_baseline_when_nothing_happens():
 def _rejections_counted(monkeypatch, values: dict) -> tuple[int, float]:
     """Rejected leads that counted against sales, and all rejections, in a short segregated run."""
     counted = []
-    original = trust.tally
+    original = kernels_queue.route
 
-    def tally(model, idx):
-        if sys._getframe(1).f_code.co_name == "route_leads":
-            counted.append(len(idx))
-        return original(model, idx)
+    def route(*args):
+        accepted, n_rejected, unjustified = original(*args)  # unjustified: per marketer
+        counted.append(int(unjustified.sum()))
+        return accepted, n_rejected, unjustified
 
-    monkeypatch.setattr(trust, "tally", tally)
+    monkeypatch.setattr(kernels_queue, "route", route)
     m = run(
         {**values, "review_bar_distrust_gain": 0.0, "burn_in_days": 0}, seed=3, days=40, scenario="segregated"
     )
