@@ -44,4 +44,4 @@ def Page() -> None:  # noqa: N802
     solara.Style(CSS)
     with solara.Row(gap="0px", style={"height": "100vh", "flex-wrap": "nowrap"}):
         Sidebar(session)
-        MainView(session.model.value, names, session.error.value)
+        MainView(session, names)
