@@ -100,7 +100,8 @@ def BandControls(session: Session) -> None:  # noqa: N802
             solara.Button("Compute bands", on_click=start, outlined=True)
         solara.HTML(tag="div", unsafe_innerHTML=band_status(active, progress.value, session.bands.value))
         if active and progress.value[1]:
-            solara.ProgressLinear(100 * progress.value[0] / progress.value[1])
+            with solara.Div(classes=["sim-band-progress"]):
+                solara.ProgressLinear(100 * progress.value[0] / progress.value[1])
 
 
 def band_status(running: bool, progress: tuple[int, int], bands: Bands | None) -> str:

@@ -32,7 +32,7 @@ from sim.model.metrics import FUNNELS
 from sim.reporting.formats import FUNNEL_NAMES, STAGE_LABELS
 
 RUN_COLOURS: tuple[str, ...] = ("#1f77b4", "#e6550d")  # first run blue, comparison orange
-FIGSIZE: tuple[float, float] = (4.8, 3.2)  # inches at DPI: as wide as a column at 1280x800
+FIGSIZE: tuple[float, float] = (4.2, 3.0)  # inches at DPI: as wide as a column at 1280x800
 DPI = 100
 MIN_RESPONSE_HOURS = 0.05  # floor of the log axis (3 minutes): a median of 0 h still shows
 MARGINS: dict[str, float] = {"left": 0.15, "right": 0.97, "top": 0.89, "bottom": 0.16}
@@ -313,7 +313,7 @@ def draw_trust(fig: Figure, runs: Sequence[RunData], horizon: int) -> None:
 
 PLOTS: dict[str, tuple[Draw, tuple[float, float]]] = {
     "revenue": (draw_revenue, FIGSIZE),
-    "funnel": (draw_funnel, (FIGSIZE[0], 3.6)),
+    "funnel": (draw_funnel, (FIGSIZE[0], 3.4)),
     "response": (draw_response, FIGSIZE),
     "trust": (draw_trust, FIGSIZE),
     "diy_brand": (draw_diy_brand, FIGSIZE),
