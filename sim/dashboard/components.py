@@ -20,11 +20,11 @@ from mesa.visualization.solara_viz import UserInputs
 
 from sim.dashboard.bands import Bands
 from sim.dashboard.controller import DAYS_PER_STEP, PLAY_INTERVAL_MS, BandControls, Controls
-from sim.dashboard.export import file_stem, scenario_toml, summary_csv, timeseries_csv
+from sim.dashboard.export import download_links
 from sim.dashboard.frames import Frame
 from sim.dashboard.inputs import model_params
 from sim.dashboard.people import PEOPLE_CSS, people_html
-from sim.dashboard.plots import PLOTS, RUN_COLOURS, render_png
+from sim.dashboard.plots import PLOTS, render_png
 from sim.dashboard.runs import ARMS, NO_COMPARISON
 from sim.dashboard.session import Session
 from sim.model.scenario import list_scenarios
@@ -50,6 +50,7 @@ CSS = (
 .sim-inputs .v-input { margin-bottom: 2px; }
 .sim-plot-day { font-size: 13px; color: #666; padding-left: 6px; }
 .sim-people { max-height: 460px; overflow-y: auto; }
+.sim-main > * { flex-shrink: 0; }  /* a column of fixed height would squeeze its last cards */
 """
     + PEOPLE_CSS
 )
@@ -91,22 +92,21 @@ def PeopleView(frame: Frame) -> None:  # noqa: N802
 
 @solara.component
 def Downloads(session: Session) -> None:  # noqa: N802
-    """Each run's time series and summary as CSV, and its levers as a scenario file."""
+    """Each run's time series and summary as CSV, and its levers as a scenario file.
+
+    "Prepare downloads" takes the files at the day shown and offers them as links the browser
+    saves (data: URLs, so nothing leaves the machine); solara 1.58's FileDownload does not show
+    under vuetify 3. Taken on request, not with every frame: a long run's table is large.
+    """
     model = session.model.value
+    prepared = solara.use_reactive(None)  # (model, links HTML), or None
+    links = prepared.value[1] if prepared.value is not None and prepared.value[0] is model else ""
     with solara.Card("Download"):
-        for i, run in enumerate(model.runs):
-            stem = file_stem(run.label)
-            with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
-                solara.Text(run.label, style={"color": RUN_COLOURS[i], "font-weight": "500"})
-                solara.FileDownload(
-                    lambda i=i: timeseries_csv(model, i), f"{stem}_timeseries.csv", label="time series (CSV)"
-                )
-                solara.FileDownload(
-                    lambda i=i: summary_csv(model, i), f"{stem}_summary.csv", label="summary (CSV)"
-                )
-                solara.FileDownload(
-                    lambda i=i: scenario_toml(model, i), f"{stem}_levers.toml", label="levers (scenario TOML)"
-                )
+        solara.Button(
+            "Prepare downloads", on_click=lambda: prepared.set((model, download_links(model))), outlined=True
+        )
+        if links:
+            solara.HTML(tag="div", unsafe_innerHTML=links, classes=["sim-downloads"])
 
 
 @solara.component
@@ -215,7 +215,7 @@ def Sidebar(session: Session) -> None:  # noqa: N802
 def MainView(session: Session, names: str) -> None:  # noqa: N802
     """The right column: title, the last error (if any), key figures, every plot, people, downloads."""
     frame, error = session.frame.value, session.error.value
-    with solara.Column(style=MAIN_STYLE):
+    with solara.Column(style=MAIN_STYLE, classes=["sim-main"]):
         solara.Text(
             f"Sales & marketing dashboard: {names}", style={"font-size": "20px", "font-weight": "500"}
         )

@@ -8,6 +8,8 @@ mid-run become start values: the file describes the organisation as it stands).
 
 from __future__ import annotations
 
+import base64
+import html
 import json
 import math
 import re
@@ -76,3 +78,31 @@ def description(run: Run, day: int) -> str:
 def file_stem(label: str) -> str:
     """A file name part from a run's label: letters, digits, '-' and '_' only."""
     return re.sub(r"[^A-Za-z0-9_-]+", "_", label).strip("_") or "run"
+
+
+FILES: tuple[tuple[str, str, str], ...] = (
+    # link text, file name ending, MIME type
+    ("time series (CSV)", "timeseries.csv", "text/csv"),
+    ("summary (CSV)", "summary.csv", "text/csv"),
+    ("levers (scenario TOML)", "levers.toml", "application/toml"),
+)
+
+
+def download_links(model: DashboardModel) -> str:
+    """Links that save each run's files (data: URLs with a `download` name), one line per run."""
+    makers = (timeseries_csv, summary_csv, scenario_toml)
+    with model.step_lock:
+        lines = []
+        for i, run in enumerate(model.runs):
+            stem = file_stem(run.label)
+            anchors = []
+            for (text, ending, mime), make in zip(FILES, makers, strict=True):
+                data = base64.b64encode(make(model, i).encode()).decode()
+                anchors.append(
+                    f'<a class="sim-download" download="{html.escape(f"{stem}_{ending}")}" '
+                    f'href="data:{mime};base64,{data}">{html.escape(text)}</a>'
+                )
+            lines.append(
+                f"<div><b>{html.escape(run.label)}</b> (day {model.day}): {' · '.join(anchors)}</div>"
+            )
+    return "".join(lines)
