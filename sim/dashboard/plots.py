@@ -35,7 +35,7 @@ RUN_COLOURS: tuple[str, ...] = ("#1f77b4", "#e6550d")  # first run blue, compari
 FIGSIZE: tuple[float, float] = (4.2, 3.0)  # inches at DPI: as wide as a column at 1280x800
 DPI = 100
 MIN_RESPONSE_HOURS = 0.05  # floor of the log axis (3 minutes): a median of 0 h still shows
-MARGINS: dict[str, float] = {"left": 0.15, "right": 0.97, "top": 0.89, "bottom": 0.16}
+MARGINS: dict[str, float] = {"left": 0.15, "right": 0.95, "top": 0.89, "bottom": 0.16}
 RC: dict[str, float | str] = {
     "font.size": 11.0,  # points; at 100 dpi and drawn at its own size, 15 px
     "axes.titlesize": 12.0,
