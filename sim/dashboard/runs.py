@@ -1,8 +1,8 @@
 """The dashboard's simulation: one or two runs stepped together, and what a new session opens with.
 
 `DashboardModel` is a Mesa model with flat keyword parameters (scenario name, comparison, seed,
-horizon and any parameter by name) that wraps one or two `SalesMarketingModel`s, because Mesa's
-`ModelController` rebuilds the model on Reset as `DashboardModel(**parameters)`. Levers act on the
+horizon and any parameter by name) that wraps one or two `SalesMarketingModel`s, so that Reset
+rebuilds the model as `DashboardModel(**settings)`, as Mesa's `ModelController` does. Levers act on the
 running model from the next working day, as an intervention (the model's own way of changing levers
 mid-run). Kept apart from the page so the model side can be driven and tested without rendering
 anything; the simulation never imports this module.
