@@ -4,7 +4,8 @@ Mesa's `ModelController` steps in one thread and redraws from another, and a pau
 loop without a last redraw, so the page could show day 141 while the model stood at 150. These
 controls keep Mesa's buttons and play loop (a `solara.use_thread` that steps "days per step" days,
 then waits "play interval" ms) but publish a frame after the last step of every batch, and a pause
-lets the batch under way finish and be shown: what the page shows is where the model is.
+lets the batch under way finish and be shown (Step comes back only then): what the page shows is
+where the model is.
 
 The bands job runs in its own thread too, checking a cancel event between pieces of work, so the
 page stays responsive while it runs and "Stop" or a new run ends it.
@@ -32,13 +33,19 @@ def Controls(  # noqa: N802
     model = session.model.value
     running = session.frame.value.day < model.horizon
 
+    busy = solara.use_reactive(False)  # the play loop is still finishing its batch
+
     def play(cancel: threading.Event) -> None:
         if not playing.value:
             return
-        while not cancel.is_set() and model.running and model.day < model.horizon:
-            model.advance(days_per_step.value)
-            session.publish(model)
-            cancel.wait(play_interval.value / 1000)
+        busy.set(True)
+        try:
+            while not cancel.is_set() and model.running and model.day < model.horizon:
+                model.advance(days_per_step.value)
+                session.publish(model)
+                cancel.wait(play_interval.value / 1000)
+        finally:
+            busy.set(False)  # after the last frame: Step comes back when the page shows the model's day
         if model.day >= model.horizon:
             playing.set(False)
 
@@ -60,7 +67,9 @@ def Controls(  # noqa: N802
             on_click=lambda: playing.set(not playing.value),
             disabled=not running and not playing.value,
         )
-        solara.Button(label="Step", color="primary", on_click=step, disabled=playing.value or not running)
+        solara.Button(
+            label="Step", color="primary", on_click=step, disabled=playing.value or busy.value or not running
+        )
 
 
 @solara.component
