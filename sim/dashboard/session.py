@@ -26,7 +26,7 @@ from sim.dashboard.files import page_scenario, public_message
 from sim.dashboard.frames import Frame, take_frame
 from sim.dashboard.inputs import scenario_values
 from sim.dashboard.runs import COMPARE_VALUES, RUN_SETTINGS, DashboardModel, initial_settings
-from sim.model.params import FIXED_DURING_RUN, ParameterError, group_of
+from sim.model.params import FIXED_DURING_RUN, ParameterError, group_of, parameter_fields
 from sim.model.scenario import load_scenario
 
 
@@ -64,7 +64,9 @@ class Session:
         model, values = self.model.value, self.settings.value
         if self.arm.value != "second" or len(model.runs) < 2:
             return values
-        return {**values, **scenario_values(model.runs[1].scenario), **values[COMPARE_VALUES]}
+        fields = parameter_fields()
+        market = {k: v for k, v in values.items() if k in fields and fields[k][0] == "market"}  # shared
+        return {**values, **scenario_values(model.runs[1].scenario), **values[COMPARE_VALUES], **market}
 
 
 def with_value(settings: dict[str, Any], name: str, value: Any, arm: str) -> dict[str, Any]:

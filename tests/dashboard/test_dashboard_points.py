@@ -286,11 +286,15 @@ def test_the_page_steers_the_run_picked_and_keeps_it_on_reset(page):
     page.find(v.Btn, children=["Step"]).widget.click()
     (figures,) = html_with(page, "sim-status")
     assert "day 0: Shared goals = 60% (integrated)" in figures
+    slider(page, "Average deal size").v_model = 50_000.0  # one market: both runs, whichever is steered
+    assert slider(page, "Average deal size").label == "Average deal size: 50,000"
     select(page, "Levers act on").v_model = "segregated"
     assert slider(page, "Shared goals").label == "Shared goals: 0%"
+    assert slider(page, "Average deal size").label == "Average deal size: 50,000"
     page.find(v.Btn, children=["Reset"]).widget.click()
     select(page, "Levers act on").v_model = "integrated"
     assert slider(page, "Shared goals").label == "Shared goals: 60%"
+    assert slider(page, "Average deal size").label == "Average deal size: 50,000"
 
 
 def test_a_step_of_several_days_shows_its_last_day_everywhere(page):
