@@ -18,6 +18,7 @@ import threading
 import solara
 
 from sim.dashboard.bands import DEFAULT_REPLICATIONS, REPLICATIONS, Bands, arms_of, compute_bands
+from sim.dashboard.files import public_message
 from sim.dashboard.session import Session
 
 DAYS_PER_STEP = 5  # one working week per Step press and per frame of Play
@@ -86,9 +87,14 @@ def BandControls(session: Session) -> None:  # noqa: N802
         if asked is None or asked[0] is not model:
             return
         of, count = asked
-        result = compute_bands(
-            arms_of(of), of.seed, of.horizon, count, cancel, lambda d, t: progress.set((d, t)), of.day
-        )
+        try:
+            result = compute_bands(
+                arms_of(of), of.seed, of.horizon, count, cancel, lambda d, t: progress.set((d, t)), of.day
+            )
+        except Exception as err:  # noqa: BLE001 - a failed job is one line on the page, not a hung one
+            session.error.set(f"bands: {public_message(err)}")
+            job.set(None)
+            return
         if result is not None and of is session.model.value:
             session.bands.set(result)
             job.set(None)
