@@ -34,13 +34,23 @@ class People:
 
 
 def _names(model: SalesMarketingModel, side: str) -> list[str]:
-    """'rep 3', 'marketer 1', 'hybrid 2' by the row of the team arrays, from the model's Mesa agents."""
+    """'rep 3', 'marketer 1', 'hybrid 2': the model's Mesa agents, numbered per kind from 1.
+
+    A hybrid (`HybridStaff`) is one person with a row on both sides: hybrid k on the rep side is
+    hybrid k on the marketer side.
+    """
+    kind = SalesRep if side == "reps" else Marketer
+    rows = sorted(a.index for a in model.agents if isinstance(a, kind))
+    hybrids = sorted(
+        (a.rep_index if side == "reps" else a.marketer_index)
+        for a in model.agents
+        if isinstance(a, HybridStaff)
+    )
     names = [""] * getattr(model, side).size
-    for agent in model.agents:
-        if isinstance(agent, HybridStaff):
-            names[agent.rep_index if side == "reps" else agent.marketer_index] = f"hybrid {agent.unique_id}"
-        elif isinstance(agent, SalesRep if side == "reps" else Marketer):
-            names[agent.index] = f"{'rep' if side == 'reps' else 'marketer'} {agent.unique_id}"
+    for k, row in enumerate(rows):
+        names[row] = f"{'rep' if side == 'reps' else 'marketer'} {k + 1}"
+    for k, row in enumerate(hybrids):
+        names[row] = f"hybrid {k + 1}"
     return names
 
 
