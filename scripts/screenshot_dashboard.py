@@ -1,8 +1,8 @@
 """Take the README's screenshot of the dashboard: docs/dashboard.png.
 
 Starts `run.py dashboard segregated --compare integrated`, opens it in Debian's headless Chromium
-(Playwright, no downloaded browser), runs a working year and saves the page. Needs the `dashboard`
-extra and the `chromium` package::
+(Playwright, no downloaded browser) at 1280x800, runs a working year, computes bands over ten
+plausible worlds and saves the page. Needs the `dashboard` extra and the `chromium` package::
 
     .venv/bin/python scripts/screenshot_dashboard.py [--out docs/dashboard.png] [--days 250]
 """
@@ -18,11 +18,11 @@ from pathlib import Path
 
 from sim.dashboard.serve import CHROMIUM_ARGS, ROOT, serve
 
-VIEWPORT = {"width": 1600, "height": 1180}  # the sidebar's top and all six panels
+VIEWPORT = {"width": 1280, "height": 800}  # a laptop screen: the size the page is made for
 
 
 def shoot(url: str, out: Path, days: int) -> None:
-    """Step a working year in 21-day steps and save the viewport."""
+    """Step a working year in 21-day steps, compute bands and save the viewport."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -42,7 +42,12 @@ def shoot(url: str, out: Path, days: int) -> None:
             page.wait_for_function(
                 f"() => !document.querySelector('.sim-status').innerText.includes('Day {before} ')"
             )
-        page.wait_for_timeout(1500)  # let the last images paint
+        page.get_by_role("button", name="Compute bands").click()
+        page.locator(".sim-band-status", has_text="ready").wait_for()
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.solara-image img, img.solara-image')]"
+            ".every(img => img.complete && img.naturalWidth > 0)"
+        )
         page.screenshot(path=str(out))
         browser.close()
 

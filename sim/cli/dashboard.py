@@ -41,6 +41,8 @@ SERVER_ENV: dict[str, str] = {
     # Assets come from the solara-assets package. Without this, a file missing there would be fetched
     # from cdn.jsdelivr.net by the server; a dead local address makes it fail visibly instead.
     "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/no-cdn/",
+    # Solara's "runs on Solara" banner sits over the bottom of the page's scrolling columns.
+    "SOLARA_THEME_SHOW_BANNER": "False",
 }
 INSTALL_HINT = ".venv/bin/pip install -e '.[dashboard]' (or: bash scripts/setup.sh)"
 

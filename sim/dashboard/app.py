@@ -2,8 +2,9 @@
 
 A Mesa visualization app served by Solara: `python run.py dashboard` starts it (`sim.cli.dashboard`),
 and Solara looks for `Page` in this module. Managers pick a scenario, move sliders, press Step or
-Play and watch revenue, the funnel, response time, do-it-yourself collateral, brand consistency and
-trust. A side-by-side mode runs a second structure with the same seed and draws both on the same axes.
+Play and watch revenue, the funnels, response time, do-it-yourself collateral, brand consistency,
+trust and the people. A side-by-side mode runs a second structure with the same seed and draws both
+on the same axes; either run, or both, can be steered.
 
 How it is built, one module per part so each stays small and every import points one way:
 
@@ -12,18 +13,20 @@ How it is built, one module per part so each stays small and every import points
   The simulation never imports the dashboard.
 - `sim.dashboard.inputs`: the inputs as Mesa `model_params` specs, built from the parameters'
   metadata (range, choices, unit, label).
-- `sim.dashboard.components`: the page is made of Mesa's own SolaraViz parts: `ModelController`
-  (Step, Play, Reset and the play loop), `UserInputs` and Mesa's `update_counter` that refreshes the
-  plots after a step. It lays them out itself rather than calling `SolaraViz(...)`, because SolaraViz
-  3.5 keeps the parameter dict private and shows every input in one flat list: grouped levers, and a
-  scenario picker that moves the sliders to the scenario's values, need that dict in our hands.
 - `sim.dashboard.session`: levers act on the running model from the next working day, as an
-  intervention (the model's own way of changing levers mid-run), and are drawn as a dotted line. What
-  defines a run's start (team sizes, scenario, comparison, seed, horizon) starts a new run. Reset
-  restarts with what the inputs show.
-- `sim.dashboard.key_figures` and `sim.dashboard.plots`: plots are matplotlib PNGs rendered on the
-  server, so the page loads no plotting library; with `solara-assets` installed every script, style
-  and font is served locally.
+  intervention (the model's own way of changing levers mid-run), on the run picked, and are drawn
+  as a dotted line in its colour. What defines a run's start (team sizes, scenario, comparison,
+  seed, horizon) starts a new run. Reset restarts with what the inputs show.
+- `sim.dashboard.controller`: Step, Play, Reset (Mesa's buttons and play loop) and the background
+  job that computes bands (`sim.dashboard.bands`, replications over plausible worlds).
+- `sim.dashboard.frames`: what the page draws, taken after the last step of each batch, so the status
+  line, plots and people show one day.
+- `sim.dashboard.components`: the page's views, laid out here rather than by `SolaraViz(...)`, because
+  SolaraViz 3.5 keeps the parameter dict private and shows every input in one flat list.
+- `sim.dashboard.key_figures`, `sim.dashboard.plots` and `sim.dashboard.people`: the panels. Plots are
+  matplotlib PNGs rendered on the server, so the page loads no plotting library; with `solara-assets`
+  installed every script, style and font is served locally.
+- `sim.dashboard.export`: the downloads (CSV tables, the levers as a scenario file).
 """
 
 from __future__ import annotations
@@ -44,4 +47,4 @@ def Page() -> None:  # noqa: N802
     solara.Style(CSS)
     with solara.Row(gap="0px", style={"height": "100vh", "flex-wrap": "nowrap"}):
         Sidebar(session)
-        MainView(session.model.value, names, session.error.value)
+        MainView(session, names)

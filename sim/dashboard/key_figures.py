@@ -71,6 +71,13 @@ def status_line(model: DashboardModel) -> str:
     return text + ": finished, press Reset to run again" if day >= model.horizon else text
 
 
+def change_text(model: DashboardModel, change: tuple[int, str, str, object]) -> str:
+    """'day 10: Shared goals = 50%', naming the run when two run side by side."""
+    day, label, name, value = change
+    where = f" ({label})" if len(model.runs) > 1 else ""
+    return f"day {day}: {label_of(name)} = {format_value(name, value)}{where}"
+
+
 def kpi_html(model: DashboardModel) -> str:
     """The key-figures panel as an HTML table (values escaped: scenario names come from files)."""
     head = "".join(
@@ -84,7 +91,7 @@ def kpi_html(model: DashboardModel) -> str:
         + "</tr>"
         for row in kpi_table(model)
     )
-    changes = "; ".join(f"day {d}: {label_of(n)} = {format_value(n, v)}" for d, n, v in model.changes[-6:])
+    changes = "; ".join(change_text(model, change) for change in model.changes[-6:])
     return (
         f'<div style="font-size:14px"><b class="sim-status">{html.escape(status_line(model))}</b>'
         f'<table style="margin-top:6px;border-collapse:collapse"><tr><th></th>{head}</tr>{body}</table>'

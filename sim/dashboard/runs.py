@@ -1,8 +1,8 @@
 """The dashboard's simulation: one or two runs stepped together, and what a new session opens with.
 
 `DashboardModel` is a Mesa model with flat keyword parameters (scenario name, comparison, seed,
-horizon and any parameter by name) that wraps one or two `SalesMarketingModel`s, because Mesa's
-`ModelController` rebuilds the model on Reset as `DashboardModel(**parameters)`. Levers act on the
+horizon and any parameter by name) that wraps one or two `SalesMarketingModel`s, so that Reset
+rebuilds the model as `DashboardModel(**settings)`, as Mesa's `ModelController` does. Levers act on the
 running model from the next working day, as an intervention (the model's own way of changing levers
 mid-run). Kept apart from the page so the model side can be driven and tested without rendering
 anything; the simulation never imports this module.
@@ -34,6 +34,9 @@ NO_COMPARISON = "none"
 DEFAULT_SEED = 1
 DEFAULT_HORIZON = 500  # two working years, as `run.py run`
 RUN_SETTINGS: tuple[str, ...] = ("scenario_name", "compare_with", "seed", "horizon")
+COMPARE_VALUES = "compare_values"  # the setting that holds the second arm's own start values
+ARMS: tuple[str, ...] = ("first", "second", "both")
+"""Which run a lever change acts on (market values always act on both: they are one market)."""
 
 
 def initial_settings() -> dict[str, Any]:
@@ -44,6 +47,7 @@ def initial_settings() -> dict[str, Any]:
         "compare_with": os.environ.get(ENV_COMPARE) or NO_COMPARISON,
         "seed": int(os.environ.get(ENV_SEED) or DEFAULT_SEED),
         "horizon": DEFAULT_HORIZON,
+        COMPARE_VALUES: {},
         **scenario_values(load_scenario(name)),
     }
 
@@ -106,6 +110,7 @@ class DashboardModel(mesa.Model):
         horizon: Working days after which the runs stop.
         scenario: Unused. Mesa's `ModelController` passes a Mesa `Scenario` on Reset (Mesa 3.5's
             experimental scenario API); the parameters here come from `scenario_name` and `values`.
+        compare_values: Start values the user gave the second run's own levers (steering it).
         **values: Start values of any parameter by name, applied on top of the scenario.
 
     Raises:
@@ -120,22 +125,28 @@ class DashboardModel(mesa.Model):
         seed: int = DEFAULT_SEED,
         horizon: int = DEFAULT_HORIZON,
         scenario: object = None,
+        compare_values: dict[str, Any] | None = None,
         **values: Any,
     ) -> None:
         _check_run_settings(seed, horizon)
         super().__init__(rng=seed)
+        compare_values = dict(compare_values or {})
         self.settings = {"scenario_name": scenario_name, "compare_with": compare_with, "seed": seed}
-        self.settings.update(horizon=horizon, **values)
+        self.settings.update(horizon=horizon, compare_values=compare_values, **values)
         self.seed, self.horizon = seed, horizon
         first = load_scenario(page_scenario(scenario_name)).with_values(values, source="dashboard")
         self.runs = [_start_run(first.name, first, seed)]
         if compare_with and compare_with != NO_COMPARISON:
             market = {k: v for k, v in values.items() if group_of(k) == "market"}
-            other = load_scenario(page_scenario(compare_with)).with_values(market, source="dashboard")
+            own = {k: v for k, v in compare_values.items() if group_of(k) != "market"}
+            other = load_scenario(page_scenario(compare_with)).with_values(
+                {**own, **market}, source="dashboard"
+            )
             label = other.name if other.name != first.name else f"{other.name} (as in its file)"
             self.runs.append(_start_run(label, other, seed))
-        self.changes: list[tuple[int, str, Any]] = []
+        self.changes: list[tuple[int, str, str, Any]] = []  # day, run label, name, value
         self._lock = threading.Lock()
+        self.step_lock = threading.RLock()  # held while stepping and while a frame is taken
 
     @property
     def day(self) -> int:
@@ -144,26 +155,50 @@ class DashboardModel(mesa.Model):
 
     def step(self) -> None:
         """One working day of every run; the user's pending lever changes take effect first."""
-        if self.day >= self.horizon:
-            return
-        for run in self.runs:
-            self._apply_pending(run)
-            run.model.step()
-        self.running = self.day < self.horizon
+        with self.step_lock:
+            if self.day >= self.horizon:
+                return
+            for run in self.runs:
+                self._apply_pending(run)
+                run.model.step()
+            self.running = self.day < self.horizon
 
-    def set_value(self, name: str, value: Any) -> None:
-        """Change a lever from the next working day on (market values change in both runs).
+    def advance(self, days: int) -> None:
+        """`days` working days (fewer at the horizon): one Step press or one frame of Play."""
+        with self.step_lock:
+            for _ in range(days):
+                self.step()
+
+    def targets(self, arm: str) -> list[Run]:
+        """The runs a lever change on `arm` ("first", "second" or "both") acts on."""
+        if arm not in ARMS:
+            raise ParameterError(f"arm: {arm!r} is not an arm; allowed: {', '.join(ARMS)}")
+        if len(self.runs) == 1 or arm == "first":
+            return self.runs[:1]
+        return self.runs[1:] if arm == "second" else list(self.runs)
+
+    def set_value(self, name: str, value: Any, arm: str = "first") -> None:
+        """Change a lever from the next working day on, in the runs of `arm`.
+
+        Market values change in both runs whatever the arm: the two share one market.
 
         Raises:
-            ParameterError: A team size (fixed during a run), an unknown name or a bad value.
+            ParameterError: A team size (fixed during a run), an unknown name, a bad value or arm.
         """
         if name in FIXED_DURING_RUN:
             raise ParameterError(f"{name}: team sizes are fixed during a run; start a new run to change them")
-        self.runs[0].model.p.with_values({name: value})  # validates, raises ParameterError
-        targets = self.runs if group_of(name) == "market" else self.runs[:1]
+        targets = self.runs if group_of(name) == "market" else self.targets(arm)
+        for run in targets:
+            run.model.p.with_values({name: value})  # validates, raises ParameterError
         with self._lock:
             for run in targets:
                 run.pending[name] = value
+
+    def current_values(self, index: int) -> dict[str, Any]:
+        """Run `index`'s lever values as of the next working day (its pending changes included)."""
+        run = self.runs[index]
+        with self._lock:
+            return {**run.model.p.flat(), **run.pending}
 
     def _apply_pending(self, run: Run) -> None:
         """Hand the user's changes to the model as an intervention for the day about to start."""
@@ -174,8 +209,7 @@ class DashboardModel(mesa.Model):
         day = run.model.day
         run.model.interventions.append(Intervention(day, pending))
         run.events.append((day, "you: " + ", ".join(label_of(n) for n in pending)))
-        if run is self.runs[0]:
-            self.changes.extend((day, name, value) for name, value in pending.items())
+        self.changes.extend((day, run.label, name, value) for name, value in pending.items())
 
     def run_data(self) -> list[RunData]:
         """What the plots need of every run; empty tables before the first day."""

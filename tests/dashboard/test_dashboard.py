@@ -98,7 +98,10 @@ def test_a_lever_moved_mid_run_acts_like_an_intervention_from_the_next_day():
     change = Intervention(10, {"shared_goals": 1.0, "lead_acceptance_by": "shared"})
     direct = SalesMarketingModel(scenario.params, seed=5, interventions=[change]).run(20)
     assert model.runs[0].model.daily == direct.daily
-    assert model.changes == [(10, "shared_goals", 1.0), (10, "lead_acceptance_by", "shared")]
+    assert model.changes == [
+        (10, "segregated", "shared_goals", 1.0),
+        (10, "segregated", "lead_acceptance_by", "shared"),
+    ]
 
 
 def test_side_by_side_shares_seed_and_market_but_not_levers():
@@ -163,7 +166,7 @@ def page(monkeypatch):
 
 def key_figures(rc) -> str:
     """The key-figures panel's HTML: status line, KPI table, the user's lever changes."""
-    (widget,) = rc.find(solara.widgets.HTML).widgets
+    (widget,) = [w for w in rc.find(solara.widgets.HTML).widgets if "sim-status" in w.unsafe_innerHTML]
     return widget.unsafe_innerHTML
 
 
