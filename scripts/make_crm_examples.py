@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.calibration.crm import export_from_leads, load_mapping
+from sim.calibration.mapping import load_mapping
+from sim.calibration.synthetic import export_from_leads
 from sim.model.model import SalesMarketingModel
 from sim.model.scenario import load_scenario
 
