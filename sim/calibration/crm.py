@@ -469,9 +469,10 @@ def direct_values(leads: pd.DataFrame, mapping: Mapping) -> tuple[dict[str, floa
     closed = leads[(leads["won"] | leads["lost"]) & leads["closed"].notna()]
     if len(closed):
         origin = np.datetime64(leads["created"].min(), "D")
-        hours = working_hours(closed["closed"], mapping, origin) - working_hours(
-            closed["created"], mapping, origin
-        )
+        column = mapping.deal_columns.get("closed", mapping.columns.get("closed", ""))
+        end_of_day = mapping.hours_per_day if mapping.date_only(column) else 0.0  # a date: closed that day
+        hours = working_hours(closed["closed"], mapping, origin) + end_of_day
+        hours = hours - working_hours(closed["created"], mapping, origin)
         values["sales_cycle_days_mean"] = float(np.clip(np.mean(hours) / mapping.hours_per_day, 1, 500))
     else:
         left["sales_cycle_days_mean"] = (

@@ -77,7 +77,11 @@ class Mapping:
 
     def can_record_loss(self) -> bool:
         """Whether the export can say a deal was lost (a lost stage or status value)."""
-        return "lost" in self.stages.values() or "lost" in self.statuses.values()
+        by_stage = "stage" in self.columns and "lost" in self.stages.values()
+        by_status = (
+            "status" in self.columns or "status" in self.deal_columns
+        ) and "lost" in self.statuses.values()
+        return by_stage or by_status
 
 
 # ---------------------------------------------------------------------- the mapping file

@@ -46,7 +46,10 @@ def test_export_moments_equal_the_runs_own(model, mapping, tmp_path):
     path = tmp_path / "export.csv"
     export_from_leads(model.leads, model.hours_per_day, load_mapping(mapping)).to_csv(path, index=False)
     observed = load_crm(path, mapping)
-    summary = {**model.summary(), **run_moments(model.summary(), model.leads, model.hours_per_day, DAYS, DAYS)}
+    summary = {
+        **model.summary(),
+        **run_moments(model.summary(), model.leads, model.hours_per_day, DAYS, DAYS),
+    }
     truth = observed_from_summary(summary, DAYS).moments
     assert observed.months == pytest.approx(DAYS / (250 / 12))
     for name, moment in observed.moments.items():
