@@ -16,9 +16,9 @@ import pytest
 from helpers import RUN_CLI, run
 
 from sim.calibration.crm import CrmError, load_crm, load_mapping
+from sim.calibration.observed import observed_from_summary
 from sim.calibration.simulate import run_moments
 from sim.calibration.synthetic import export_from_leads
-from sim.calibration.observed import observed_from_summary
 
 ROOT = Path(__file__).resolve().parents[2]
 CRM_DIR = ROOT / "examples" / "crm"
