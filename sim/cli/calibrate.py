@@ -245,7 +245,7 @@ def text_report(result: Calibration, folder: Path, seed_given: bool) -> str:
         )
     parts = [head, align(params, right=(1, 3, 4), indent="  "), align(fit, right=(3, 4), indent="  ")]
     if result.observed.left_out:
-        parts.append("\n".join(f"Left out: {k}: {why}" for k, why in result.observed.left_out.items()))
+        parts.append("\n".join(_left_out(result)))
     warnings = _warnings(result)
     if warnings:
         parts.append("\n".join(f"Warning: {w}" for w in warnings))
@@ -269,6 +269,22 @@ def _warnings(result: Calibration) -> list[str]:
         f"{r.moment}: the simulated and observed 95% CIs do not overlap" for r in result.fit if not r.overlap
     ]
     return out
+
+
+def _left_out(result: Calibration) -> list[str]:
+    """What the input could not give, and the parameters that therefore keep the base's value."""
+    from sim.calibration.fit import FIT_FOR
+
+    lines = [f"Left out: {k}: {why}" for k, why in result.observed.left_out.items()]
+    fitted = {e.name for e in result.estimates} | set(result.known)
+    kept = dict.fromkeys(
+        FIT_FOR[m] for m in result.observed.left_out if m in FIT_FOR and FIT_FOR[m] not in fitted
+    )
+    flat = result.scenario.params.flat()
+    lines += [
+        f"Not fitted: {p} keeps the base's {flat[p]:.4g} (no moment of the input identifies it)" for p in kept
+    ]
+    return lines
 
 
 def _extreme(result: Calibration, name: str) -> str:
