@@ -268,6 +268,13 @@ def _warnings(result: Calibration) -> list[str]:
     out += [
         f"{r.moment}: the simulated and observed 95% CIs do not overlap" for r in result.fit if not r.overlap
     ]
+    window = result.observed.months * 250 / 12  # working days the observed figures cover
+    if abs(result.days - window) > 0.2 * window:
+        out.append(
+            f"--days {result.days} differs from the observed window ({window:.0f} working days): the "
+            "between-company variance is measured over runs of --days, so the CIs fit that window; "
+            f"use --days {window:.0f}"
+        )
     return out
 
 
