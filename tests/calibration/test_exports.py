@@ -144,3 +144,21 @@ def test_mql_to_won_in_the_figures_file(tmp_path):
     )
     moment = load_observed(path).moments["mql_to_won"]
     assert moment.value == 0.03 and moment.n == pytest.approx(720)  # rests on the window's MQLs
+
+
+def test_the_command_checks_deals_and_companies_before_anything_runs(tmp_path):
+    import argparse
+
+    from sim.cli.calibrate import check_calibrate_args, load_input
+    from sim.model.params import ParameterError
+
+    with pytest.raises(ParameterError, match="--deals: .*only a .csv deals file beside a .csv export"):
+        load_input(ROOT / "examples" / "observed_company.toml", None, CRM_DIR / "two_table_deals.csv")
+    args = argparse.Namespace(
+        replications=4, days=250, seed=1, workers=1, max_evals=40, starts=4, companies=1
+    )
+    args.out = None
+    with pytest.raises(ParameterError, match="--companies: got 1; allowed: 2 to 10000"):
+        check_calibrate_args(args)
+    observed = load_input(CRM_DIR / "two_table_leads.csv", TWO_TABLE, CRM_DIR / "two_table_deals.csv")
+    assert "mql_to_won" in observed.moments
