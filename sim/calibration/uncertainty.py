@@ -17,7 +17,8 @@ log-scaled parameters get asymmetric, positive intervals (the delta method for t
 A parameter is *not identified* when the data cannot tell its values apart: it sits at a bound,
 no moment moves over its whole search range by more than one company-to-company SD (a flat
 objective), or its moment is an observed rate of 0 or 1 (which no interior value matches). Each
-is named with what would identify it (IDENTIFIED_BY).
+is named with what would identify it (IDENTIFIED_BY). A flat parameter's interval is its whole
+search range: the pseudo-inverse would otherwise give the direction the data cannot see no variance.
 """
 
 from __future__ import annotations
@@ -115,14 +116,15 @@ def estimates(
         x = float(x_hat[j])
         at_bound = bool(x <= BOUND or x >= 1 - BOUND)
         flat = not np.any(np.abs(g[:, j]) > FLAT)
+        half = math.inf if flat else Z95 * se_x[j]  # the data cannot see it: its whole search range
         out.append(
             Estimate(
                 name=d.name,
                 base=base_values[d.name],
                 value=d.value(x),
-                se=float(se_x[j] * d.slope(x)),
-                ci_low=d.value(x - Z95 * se_x[j]),
-                ci_high=d.value(x + Z95 * se_x[j]),
+                se=math.inf if flat else float(se_x[j] * d.slope(x)),
+                ci_low=d.value(x - half),
+                ci_high=d.value(x + half),
                 low=d.low,
                 high=d.high,
                 at_bound=at_bound,

@@ -28,6 +28,7 @@ def test_a_flat_column_and_an_extreme_rate_are_named_with_what_would_identify_th
     reach, latency = found
     assert not reach.unidentified and not reach.weak
     assert "no moment moves" in latency.unidentified and IDENTIFIED_BY[latency.name] in latency.unidentified
+    assert (latency.ci_low, latency.ci_high) == (0.02, 40.0)  # not a zero-width interval
     assert condition > 100
     found, _ = estimates(
         DIMS, BASE, np.array([1.0, 0.5]), np.eye(2) * 20, np.eye(2), 4, {"reach_per_attempt": ["mql_to_sal"]}
