@@ -1,30 +1,30 @@
-"""CRM exports (one row per lead) turned into the observed moments a calibration fits.
+"""CRM exports (one row per lead, optionally a deals file joined by id) turned into observed moments.
 
-A consultant rarely gets clean funnel figures; they get an export. Column names, date formats
-and stage names differ between CRMs, so a small mapping TOML says which column is which and
-what each stage and source value means (`examples/crm/*_mapping.toml`, format in
-docs/CALIBRATION.md). Everything is checked before anything is computed: a missing column, an
-unparseable date, a negative amount, an empty file, a first contact before creation, an unknown
-stage or source value each raise one `CrmError` line naming the file, the data row (1-based,
-the header is line 1, so row N is file line N + 1 when no field spans lines) and the column.
+A consultant rarely gets clean funnel figures; they get an export, as it comes. A mapping TOML
+(`sim.calibration.mapping`, format in docs/CALIBRATION.md) says which column is which. Everything
+is checked before anything is computed: a missing or duplicated column, an unparseable date, a
+negative amount, an empty file, a first contact before creation, an unknown stage, status or
+source value, a duplicated id, or a deal whose id matches no lead each raise one `CrmError` line
+naming the file, the data row (1-based, the header is line 1, so row N is file line N + 1 when no
+field spans lines) and the column.
 
 Canonical stages, in funnel order: inquiry < mql < sal < sql < opportunity < won | lost. A
-lead's stage is the furthest it reached. Response times are working hours (business hours of
-the mapping's working day), the model's lead clock.
+lead's stage is the furthest it reached; a status (or a deal) says whether it was won or lost. A
+moment the export cannot give (no response times, no lost deals, no amounts) is left out of the
+fit and named in `Observed.left_out` with the reason. Response times are working hours (business
+hours of the mapping's working day), the model's lead clock.
 """
 
 from __future__ import annotations
 
-import functools
+import csv
 import math
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.calibration.errors import input_error, reraised_as
+from sim.calibration.mapping import ISO, STAGES, CrmError, Mapping, load_mapping
 from sim.calibration.observed import (
     WORKING_DAYS_PER_MONTH,
     Z95,
@@ -34,193 +34,78 @@ from sim.calibration.observed import (
     rate_moment,
     volume_moment,
 )
-from sim.model.params import ParameterError, suggest
-from sim.model.scenario import _label, _read_toml
+from sim.model.params import suggest
+from sim.model.scenario import _label
 
-STAGES: dict[str, int] = {"inquiry": 0, "mql": 1, "sal": 2, "sql": 3, "opportunity": 4, "won": 5, "lost": 5}
-SOURCES: tuple[str, ...] = ("marketing", "sales")
-REQUIRED_COLUMNS: tuple[str, ...] = ("created", "first_contact", "stage", "amount", "source")
-OPTIONAL_COLUMNS: tuple[str, ...] = ("won", "closed")
-MAPPING_KEYS: tuple[str, ...] = ("name", "description", "columns", "datetime", "stages", "sources")
-MAPPING_KEYS = (*MAPPING_KEYS, "won_values", "working_hours")
-WON_TRUE: tuple[str, ...] = ("true", "yes", "1", "won", "y")
-WON_FALSE: tuple[str, ...] = ("false", "no", "0", "", "n", "lost")
-ISO = "ISO8601"
+__all__ = ["CrmError", "load_crm", "load_mapping", "read_export"]
 DATE_RANGE = "1677-09-22 to 2262-04-11"  # what pandas' nanosecond timestamps can hold
-
-
-class CrmError(ParameterError):
-    """A CRM export or mapping that cannot be used; one line naming file, row, column, allowed."""
-
-
-_error = functools.partial(input_error, cls=CrmError)
-
-
-@dataclass(frozen=True)
-class Mapping:
-    """How to read one CRM's export (see the module docstring and docs/CALIBRATION.md)."""
-
-    name: str
-    columns: dict[str, str]  # canonical name -> the export's column header
-    datetime_format: str  # strftime pattern, or "ISO8601"
-    stages: dict[str, str]  # export value -> canonical stage (matched ignoring case and spaces around)
-    sources: dict[str, str]  # export value -> marketing | sales
-    won_true: tuple[str, ...] = WON_TRUE
-    won_false: tuple[str, ...] = WON_FALSE
-    business_hours: bool = True  # False: plain elapsed hours
-    day_start_hour: float = 9.0
-    day_end_hour: float = 17.0
-    weekmask: str = "Mon Tue Wed Thu Fri"
-
-    @property
-    def hours_per_day(self) -> float:
-        """Length of the mapping's working day in hours."""
-        return self.day_end_hour - self.day_start_hour
-
-
-# ---------------------------------------------------------------------- the mapping file
-def load_mapping(path: str | Path) -> Mapping:
-    """Load and validate a mapping TOML; raises CrmError (one line) on any problem."""
-    path = Path(path)
-    where = _label(path)
-    if not path.is_file():
-        raise _error(where, None, "file not found", "an existing mapping .toml (see examples/crm/)")
-    with reraised_as(CrmError):
-        doc = _read_toml(path)
-    for key in doc:
-        if key not in MAPPING_KEYS:
-            raise _error(where, key, f"unknown key{suggest(key, MAPPING_KEYS)}", ", ".join(MAPPING_KEYS))
-    columns = _str_table(where, "columns", doc.get("columns", {}), (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS))
-    for key in REQUIRED_COLUMNS:
-        if key not in columns:
-            raise _error(where, f"columns.{key}", "missing", "the export's column header for " + key)
-    stages = _value_map(where, "stages", doc.get("stages", {}), tuple(STAGES))
-    sources = _value_map(where, "sources", doc.get("sources", {}), SOURCES)
-    fmt = _str_table(where, "datetime", doc.get("datetime", {}), ("format",)).get("format", ISO)
-    won = _won_values(where, doc.get("won_values", {}))
-    hours = _working_hours(where, doc.get("working_hours", {}))
-    return Mapping(str(doc.get("name", path.stem)), columns, fmt, stages, sources, *won, **hours)
-
-
-def _str_table(where: str, name: str, table: Any, keys: tuple[str, ...]) -> dict[str, str]:
-    if not isinstance(table, dict):
-        raise _error(where, name, f"must be a table [{name}]", f"a [{name}] section")
-    for key, value in table.items():
-        if key not in keys:
-            raise _error(where, f"{name}.{key}", f"unknown key{suggest(key, keys)}", ", ".join(keys))
-        if not isinstance(value, str):
-            raise _error(where, f"{name}.{key}", f"must be a string, got {value!r}", 'a quoted string "..."')
-    return dict(table)
-
-
-def _value_map(where: str, name: str, table: Any, allowed: tuple[str, ...]) -> dict[str, str]:
-    if not isinstance(table, dict) or not table:
-        raise _error(
-            where, name, f"missing or empty [{name}]", f'"export value" = one of {", ".join(allowed)}'
-        )
-    out = {}
-    for key, value in table.items():
-        if value not in allowed:
-            raise _error(
-                where,
-                f"{name}.{key}",
-                f"unknown value {value!r}{suggest(str(value), allowed)}",
-                ", ".join(allowed),
-            )
-        out[key.strip()] = value
-    return out
-
-
-def _won_values(where: str, table: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    if not isinstance(table, dict):
-        raise _error(where, "won_values", "must be a table [won_values]", "true = [...], false = [...]")
-    out = []
-    for key, default in (("true", WON_TRUE), ("false", WON_FALSE)):
-        values = table.get(key, list(default))
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise _error(where, f"won_values.{key}", "must be a list of strings", '["yes", "true"]')
-        out.append(tuple(v.strip().casefold() for v in values))
-    for key in table:
-        if key not in ("true", "false"):
-            raise _error(where, f"won_values.{key}", "unknown key", "true, false")
-    return out[0], out[1]
-
-
-def _working_hours(where: str, table: Any) -> dict[str, Any]:
-    keys = ("mode", "day_start", "day_end", "weekmask")
-    table = _str_table(where, "working_hours", table, keys)
-    mode = table.get("mode", "business")
-    if mode not in ("business", "elapsed"):
-        raise _error(where, "working_hours.mode", f"unknown mode {mode!r}", '"business" or "elapsed"')
-    start = _clock(where, "working_hours.day_start", table.get("day_start", "09:00"))
-    end = _clock(where, "working_hours.day_end", table.get("day_end", "17:00"))
-    if end <= start:
-        raise _error(where, "working_hours.day_end", "not after day_start", "a later time than day_start")
-    weekmask = table.get("weekmask", "Mon Tue Wed Thu Fri")
-    try:
-        np.busdaycalendar(weekmask=weekmask)
-    except ValueError:
-        raise _error(
-            where, "working_hours.weekmask", f"cannot read {weekmask!r}", '"Mon Tue Wed Thu Fri"'
-        ) from None
-    return {
-        "business_hours": mode == "business",
-        "day_start_hour": start,
-        "day_end_hour": end,
-        "weekmask": weekmask,
-    }
-
-
-def _clock(where: str, key: str, text: str) -> float:
-    hours, sep, minutes = text.partition(":")
-    if not (sep and hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
-        raise _error(where, key, f"cannot read {text!r} as a time of day", '"HH:MM", e.g. "09:00"')
-    return int(hours) + int(minutes) / 60
+SQL = STAGES["sql"]
 
 
 # ---------------------------------------------------------------------- the export
-def read_export(path: str | Path, mapping: Mapping) -> pd.DataFrame:
-    """Read and validate an export: one row per lead in canonical columns.
+def read_export(path: str | Path, mapping: Mapping, deals: str | Path | None = None) -> pd.DataFrame:
+    """Read and validate an export (and its deals file): one row per lead in canonical columns.
 
     Returns:
-        Columns created, first_contact, closed (datetimes, NaT when empty), stage (canonical
-        rank), lost (bool), won (bool), amount (float, NaN when empty), marketing (bool).
+        Columns created, first_contact, closed (datetimes, NaT when empty or absent), stage
+        (canonical rank), lost (bool), won (bool), amount (float, NaN when empty or absent),
+        marketing (bool; every lead when there is no source column).
 
     Raises:
         CrmError: The first problem found, naming the file, data row and column.
     """
-    path = Path(path)
-    where = _label(path)
-    raw = _read_csv(path, where)
+    where = _label(Path(path))
+    raw = _read_csv(Path(path), where)
     cols = mapping.columns
-    for key in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS):
-        if key in cols and cols[key] not in raw.columns:
-            found = ", ".join(repr(c) for c in raw.columns)
-            raise CrmError(
-                f"{where}: column {cols[key]!r} ({key}) missing{suggest(cols[key], raw.columns)}; "
-                f"allowed: the mapping's columns.{key}; the file has {found}"
-            )
+    _check_columns(where, raw, cols, "columns")
     created = _dates(where, raw, cols["created"], mapping, required=True)
-    first = _dates(where, raw, cols["first_contact"], mapping, required=False)
-    _not_before(where, created, first, cols["first_contact"], cols["created"])
-    closed = _dates(where, raw, cols["closed"], mapping, required=False) if "closed" in cols else None
-    if closed is not None:
-        _not_before(where, created, closed, cols["closed"], cols["created"])
-    stage = _mapped(where, raw, cols["stage"], mapping.stages, "the mapping's [stages] values")
-    source = _mapped(where, raw, cols["source"], mapping.sources, "the mapping's [sources] values")
-    won = _won(where, raw, cols["won"], mapping) if "won" in cols else stage == "won"
-    return pd.DataFrame(
+    first = _optional_dates(where, raw, cols.get("first_contact"), mapping, created, cols["created"])
+    closed = _optional_dates(where, raw, cols.get("closed"), mapping, created, cols["created"])
+    if "stage" in cols:
+        stage = _mapped(where, raw, cols["stage"], mapping.stages, "the mapping's [stages] values")
+    else:
+        stage = pd.Series(mapping.default_stage, index=raw.index)
+    status = (
+        _mapped(where, raw, cols["status"], mapping.statuses, "the mapping's [statuses] values")
+        if ("status" in cols)
+        else pd.Series("open", index=raw.index)
+    )
+    won = _won(where, raw, cols["won"], mapping) if "won" in cols else (stage == "won") | (status == "won")
+    rank = stage.map(STAGES).astype(int)
+    leads = pd.DataFrame(
         {
             "created": created,
             "first_contact": first,
-            "closed": closed if closed is not None else pd.NaT,
-            "stage": np.where(won, STAGES["won"], stage.map(STAGES)).astype(int),
-            "lost": (stage == "lost") & ~won,
+            "closed": closed,
+            "stage": np.where(won, STAGES["won"], rank).astype(int),
+            "lost": ((stage == "lost") | ((status == "lost") & (rank >= SQL))) & ~won,
             "won": won,
-            "amount": _amounts(where, raw, cols["amount"]),
-            "marketing": source == "marketing",
+            "amount": _amounts(where, raw, cols["amount"]) if "amount" in cols else np.nan,
+            "marketing": _marketing(where, raw, cols, mapping),
         }
     )
+    if "id" in cols:
+        leads.index = _ids(where, raw, cols["id"])
+    if deals is not None:
+        leads = _joined(leads, Path(deals), mapping, where)
+    return leads.reset_index(drop=True)
+
+
+def _marketing(where: str, raw: pd.DataFrame, cols: dict[str, str], mapping: Mapping) -> pd.Series:
+    if "source" not in cols:
+        return pd.Series(True, index=raw.index)  # no source column: every lead is marketing's
+    source = _mapped(where, raw, cols["source"], mapping.sources, "the mapping's [sources] values")
+    return source == "marketing"
+
+
+def _check_columns(where: str, raw: pd.DataFrame, cols: dict[str, str], table: str) -> None:
+    for key, column in cols.items():
+        if column not in raw.columns:
+            found = ", ".join(repr(c) for c in raw.columns)
+            raise CrmError(
+                f"{where}: column {column!r} ({key}) missing{suggest(column, raw.columns)}; "
+                f"allowed: the mapping's {table}.{key}; the file has {found}"
+            )
 
 
 def _read_csv(path: Path, where: str) -> pd.DataFrame:
@@ -235,18 +120,101 @@ def _read_csv(path: Path, where: str) -> pd.DataFrame:
         raise CrmError(
             f"{where}: cannot read as CSV: {problem}; allowed: a UTF-8 CSV with a header"
         ) from None
+    _no_duplicated_headers(path, where)
     if raw.empty:
         raise CrmError(f"{where}: no data rows (only a header); allowed: one row per lead")
     return raw
+
+
+def _no_duplicated_headers(path: Path, where: str) -> None:
+    """Refuse a header that names a column twice (pandas would silently rename one to `x.1`)."""
+    with path.open(newline="", encoding="utf-8-sig") as file:
+        header = [name.strip() for name in next(csv.reader(file), [])]
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        if name in seen:
+            raise CrmError(
+                f"{where}: header: columns {seen[name]} and {position} are both named {name!r}; "
+                "allowed: each column name once (rename or drop one in the export)"
+            )
+        seen[name] = position
 
 
 def _where_row(where: str, index: int, column: str) -> str:
     return f"{where}: row {index + 1} (line {index + 2}), column {column!r}"
 
 
+def _ids(where: str, raw: pd.DataFrame, column: str) -> pd.Index:
+    ids = raw[column].str.strip()
+    for mask, problem in ((ids == "", "empty id"), (ids.duplicated(), "duplicated id {!r}")):
+        if mask.any():
+            i = int(np.flatnonzero(mask.to_numpy())[0])
+            raise CrmError(
+                f"{_where_row(where, i, column)}: {problem.format(ids.iloc[i])}; "
+                "allowed: one row per id, every id given once"
+            )
+    return pd.Index(ids)
+
+
+def _joined(leads: pd.DataFrame, path: Path, mapping: Mapping, leads_where: str) -> pd.DataFrame:
+    """The leads with their deals: a deal marks its lead an SQL at least, won or lost, with its close."""
+    where = _label(path)
+    cols = mapping.deal_columns
+    if not cols:
+        raise CrmError(
+            f"{where}: the mapping has no [deals.columns]; allowed: id and closed in [deals.columns]"
+        )
+    raw = _read_csv(path, where)
+    _check_columns(where, raw, cols, "deals.columns")
+    ids = _ids(where, raw, cols["id"])
+    unknown = ~ids.isin(leads.index)
+    if unknown.any():
+        i = int(np.flatnonzero(unknown)[0])
+        raise CrmError(
+            f"{_where_row(where, i, cols['id'])}: id {ids[i]!r} matches no lead in {leads_where}; "
+            f"allowed: ids of the leads' column {mapping.columns['id']!r}"
+        )
+    closed = _dates(where, raw, cols["closed"], mapping, required=True)
+    closed.index = ids
+    created = leads.loc[ids, "created"].set_axis(raw.index)
+    _not_before(
+        where, created, closed.set_axis(raw.index), cols["closed"], mapping, mapping.columns["created"]
+    )
+    status = (
+        _mapped(where, raw, cols["status"], mapping.statuses, "the mapping's [statuses] values")
+        if "status" in cols
+        else pd.Series("won", index=raw.index)  # no status: the file lists won deals
+    ).set_axis(ids)
+    out = leads.copy()
+    out.loc[ids, "won"] = out.loc[ids, "won"].to_numpy() | (status == "won").to_numpy()
+    out.loc[ids, "lost"] = (status == "lost").to_numpy() & ~out.loc[ids, "won"].to_numpy()
+    out.loc[ids, "closed"] = closed.to_numpy()
+    out.loc[ids, "stage"] = np.where(
+        out.loc[ids, "won"], STAGES["won"], np.maximum(out.loc[ids, "stage"], SQL)
+    )
+    if "amount" in cols:
+        out.loc[ids, "amount"] = _amounts(where, raw, cols["amount"]).to_numpy()
+    return out
+
+
+def _optional_dates(
+    where: str,
+    raw: pd.DataFrame,
+    column: str | None,
+    mapping: Mapping,
+    created: pd.Series,
+    created_column: str,
+) -> pd.Series:
+    if column is None:
+        return pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+    later = _dates(where, raw, column, mapping, required=False)
+    _not_before(where, created, later, column, mapping, created_column)
+    return later
+
+
 def _dates(where: str, raw: pd.DataFrame, column: str, mapping: Mapping, *, required: bool) -> pd.Series:
     text = raw[column].str.strip()
-    fmt = mapping.datetime_format
+    fmt = mapping.date_format(column)
     parsed = _parse_dates(where, text, column, fmt, required)
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_localize(None)  # keep the local wall-clock time the CRM shows
@@ -257,7 +225,10 @@ def _dates(where: str, raw: pd.DataFrame, column: str, mapping: Mapping, *, requ
         shown = "ISO 8601 (e.g. 2024-03-01 09:30)" if fmt == ISO else f"format {fmt!r}"
         problem = "empty" if empty.iloc[i] else f"cannot read {text.iloc[i]!r} as a date"
         allowed = f"a date and time in {shown}" + ("" if required else ", or empty")
-        raise CrmError(f"{_where_row(where, i, column)}: {problem}; allowed: {allowed}")
+        raise CrmError(
+            f"{_where_row(where, i, column)}: {problem}; allowed: {allowed} "
+            f"([datetime] format, or this column's own in [datetime.columns])"
+        )
     return parsed.astype("datetime64[ns]")
 
 
@@ -292,8 +263,12 @@ def _out_of_bounds(value: str, fmt: str) -> bool:
     return False
 
 
-def _not_before(where: str, created: pd.Series, later: pd.Series, column: str, created_column: str) -> None:
-    bad = (later < created).to_numpy()
+def _not_before(
+    where: str, created: pd.Series, later: pd.Series, column: str, mapping: Mapping, created_column: str
+) -> None:
+    """Refuse a time before creation; a date-only column is compared with the creation day."""
+    start = created.dt.normalize() if mapping.date_only(column) else created
+    bad = (later < start).to_numpy()
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise CrmError(
@@ -394,142 +369,152 @@ def median_with_se(values: np.ndarray) -> tuple[float, float]:
     return float(np.median(x)), float(x[high] - x[low]) / (2 * Z95)
 
 
-def observed_moments(leads: pd.DataFrame, mapping: Mapping) -> tuple[dict[str, Moment], float]:
-    """The funnel moments of a validated export, with counts as sample sizes, and the months."""
+def observed_moments(
+    leads: pd.DataFrame, mapping: Mapping, has_deals: bool = False
+) -> tuple[dict[str, Moment], float, dict[str, str]]:
+    """The funnel moments of a validated export (counts as sample sizes), the months, what is left out.
+
+    A moment the export cannot give is not invented: it is named in the third value with why.
+    """
     months = window_months(leads, mapping)
     mkt = leads[leads["marketing"]]
     rank = mkt["stage"]
     counts = {name: int((rank >= STAGES[name]).sum()) for name in ("mql", "sal", "sql")}
     out: dict[str, Moment] = {}
+    left: dict[str, str] = {}
     if (rank == STAGES["inquiry"]).any():
         out["inquiries_per_month"] = volume_moment("inquiries_per_month", len(mkt) / months, months)
         out["mql_rate"] = rate_moment("mql_rate", counts["mql"] / len(mkt), len(mkt))
+    else:
+        left["inquiries_per_month"] = left["mql_rate"] = "no marketing lead at stage inquiry (MQLs only)"
     if counts["mql"]:
         out["mqls_per_month"] = volume_moment("mqls_per_month", counts["mql"] / months, months)
+        _stage_rates(out, left, counts, mapping)
+        _won_rates(out, left, leads, mkt, counts["mql"], mapping, has_deals)
+    _response(out, left, mkt[rank >= STAGES["mql"]], mapping)
+    return out, months, left
+
+
+def _stage_rates(
+    out: dict[str, Moment], left: dict[str, str], counts: dict[str, int], mapping: Mapping
+) -> None:
+    if "stage" not in mapping.columns:
+        left["mql_to_sal"] = left["sal_to_sql"] = "no stage column (default_stage)"
+    elif "sal" not in mapping.stages.values():
+        left["mql_to_sal"] = left["sal_to_sql"] = "no export value maps to stage sal in [stages]"
+    else:
         out["mql_to_sal"] = rate_moment("mql_to_sal", counts["sal"] / counts["mql"], counts["mql"])
-    if counts["sal"]:
-        out["sal_to_sql"] = rate_moment("sal_to_sql", counts["sql"] / counts["sal"], counts["sal"])
+        if counts["sal"]:
+            out["sal_to_sql"] = rate_moment("sal_to_sql", counts["sql"] / counts["sal"], counts["sal"])
+
+
+def _won_rates(
+    out: dict[str, Moment],
+    left: dict[str, str],
+    leads: pd.DataFrame,
+    mkt: pd.DataFrame,
+    mqls: int,
+    mapping: Mapping,
+    has_deals: bool,
+) -> None:
+    can_win = (
+        has_deals
+        or "won" in mapping.columns
+        or "won" in {*mapping.stages.values(), *mapping.statuses.values()}
+    )
+    if can_win:
+        won_mqls = int((mkt["won"] & (mkt["stage"] >= STAGES["mql"])).sum())
+        out["mql_to_won"] = rate_moment("mql_to_won", won_mqls / mqls, mqls)
+    else:
+        left["mql_to_won"] = "the export cannot say a lead was won (no won column, stage, status or deals)"
+    if not mapping.can_record_loss():
+        reason = "the export cannot say a deal was lost (no stage or status value maps to lost)"
+        left["sql_to_won"] = left["win_rate"] = reason
+        return
     closed_mkt = int((mkt["won"] | mkt["lost"]).sum())
     if closed_mkt:
         out["sql_to_won"] = rate_moment("sql_to_won", int(mkt["won"].sum()) / closed_mkt, closed_mkt)
     closed = int((leads["won"] | leads["lost"]).sum())
     if closed:
         out["win_rate"] = rate_moment("win_rate", int(leads["won"].sum()) / closed, closed)
-    delays = response_hours(mkt[rank >= STAGES["mql"]], mapping)
-    if len(delays):
-        median, se = median_with_se(delays)
-        out["median_response_hours"] = median_moment("median_response_hours", median, len(delays), se)
-    return out, months
 
 
-def direct_values(leads: pd.DataFrame, mapping: Mapping) -> dict[str, float]:
+def _response(out: dict[str, Moment], left: dict[str, str], mqls: pd.DataFrame, mapping: Mapping) -> None:
+    first, created = mapping.columns.get("first_contact"), mapping.columns["created"]
+    name = "median_response_hours"
+    if first is None:
+        left[name] = "no first_contact column"
+    elif mapping.date_only(first) or mapping.date_only(created):
+        column = first if mapping.date_only(first) else created
+        left[name] = (
+            f"column {column!r} holds dates only, no time of day (format {mapping.date_format(column)!r})"
+        )
+    else:
+        delays = response_hours(mqls, mapping)
+        if len(delays):
+            median, se = median_with_se(delays)
+            out[name] = median_moment(name, median, len(delays), se)
+
+
+def direct_values(leads: pd.DataFrame, mapping: Mapping) -> tuple[dict[str, float], dict[str, str]]:
     """Deal terms read straight off the export: mean won amount, mean working days to close."""
     values: dict[str, float] = {}
+    left: dict[str, str] = {}
     amounts = leads.loc[leads["won"], "amount"].dropna()
     amounts = amounts[amounts > 0]
     if len(amounts):
         values["deal_value_mean"] = float(amounts.mean())
+    else:
+        left["deal_value_mean"] = "no amounts of won deals: the base scenario's deal size is kept"
     closed = leads[(leads["won"] | leads["lost"]) & leads["closed"].notna()]
     if len(closed):
         origin = np.datetime64(leads["created"].min(), "D")
-        hours = working_hours(closed["closed"], mapping, origin) - working_hours(
-            closed["created"], mapping, origin
-        )
+        column = mapping.deal_columns.get("closed", mapping.columns.get("closed", ""))
+        end_of_day = mapping.hours_per_day if mapping.date_only(column) else 0.0  # a date: closed that day
+        hours = working_hours(closed["closed"], mapping, origin) + end_of_day
+        hours = hours - working_hours(closed["created"], mapping, origin)
         values["sales_cycle_days_mean"] = float(np.clip(np.mean(hours) / mapping.hours_per_day, 1, 500))
-    return values
+    else:
+        left["sales_cycle_days_mean"] = (
+            "no close dates of won or lost deals: the base scenario's cycle is kept"
+        )
+    return values, left
 
 
-def load_crm(path: str | Path, mapping_path: str | Path) -> Observed:
-    """Read an export with its mapping and return the observed moments and direct values."""
+def load_crm(path: str | Path, mapping_path: str | Path, deals: str | Path | None = None) -> Observed:
+    """Read an export (and its deals file) with its mapping; return the observed moments and direct values."""
     mapping = load_mapping(mapping_path)
-    leads = read_export(path, mapping)
-    moments, months = observed_moments(leads, mapping)
     where = _label(Path(path))
+    if deals is not None and "id" not in mapping.columns:
+        raise CrmError(
+            f"{_label(Path(mapping_path))}: columns.id: missing (needed with --deals); "
+            "allowed: the leads' column header of the id the deals file refers to"
+        )
+    leads = read_export(path, mapping, deals)
+    moments, months, left = observed_moments(leads, mapping, deals is not None)
     if not leads["marketing"].any():
         raise CrmError(f"{where}: no marketing-sourced leads; allowed: an export with marketing leads")
     if "mqls_per_month" not in moments:
         raise CrmError(
-            f"{where}: column {mapping.columns['stage']!r}: no marketing-sourced lead reached the MQL "
-            "stage, so there is no funnel to fit; allowed: an export with marketing leads at stage "
-            "mql or beyond (the mapping's [stages])"
+            f"{where}: column {mapping.columns.get('stage', 'default_stage')!r}: no marketing-sourced lead "
+            "reached the MQL stage, so there is no funnel to fit; allowed: an export with marketing leads "
+            "at stage mql or beyond (the mapping's [stages])"
         )
+    known, left_direct = direct_values(leads, mapping)
+    source = where if deals is None else f"{where} + {_label(Path(deals))}"
     return Observed(
         name=Path(path).stem,
-        source=where,
+        source=source,
         moments=moments,
-        known=direct_values(leads, mapping),
+        known=known,
         months=months,
         figures={
             "export": where,
+            "deals": None if deals is None else _label(Path(deals)),
             "mapping": _label(Path(mapping_path)),
             "rows": len(leads),
             "months": months,
             "moments": {k: {"value": m.value, "n": m.n} for k, m in moments.items()},
         },
+        left_out={**left, **left_direct},
     )
-
-
-# ---------------------------------------------------------------------- synthetic exports
-MODEL_STAGES: dict[int, str] = {
-    0: "inquiry",  # NURTURE
-    1: "mql",  # QUEUED
-    2: "mql",  # REJECTED
-    3: "mql",  # LEAKED
-    4: "mql",  # UNRESPONSIVE
-    5: "sal",  # DISQUALIFIED: reached, did not qualify
-    6: "sql",
-    7: "opportunity",
-    8: "won",
-    9: "lost",
-}
-"""Canonical furthest stage of each sim.model.leads.Stage value (by number, to keep this module light)."""
-
-
-def export_from_leads(
-    leads: Any, hours_per_day: float, mapping: Mapping, start: str = "2025-01-06"
-) -> pd.DataFrame:
-    """A CRM export of a finished run's leads, in the mapping's column names and values.
-
-    The inverse of `read_export`: lead-clock hour h is working day h // H from `start` (a
-    business day), at the mapping's day start plus h mod H. Used to make the example exports and
-    the recovery tests, so that an export's moments can be checked against the run's own.
-    """
-    leads = leads.select(leads.created_hour >= 0)  # a CRM holds the recorded days, not the burn-in
-    n = leads.n
-    origin = np.datetime64(start, "D")
-
-    def stamp(hours: np.ndarray) -> pd.Series:
-        ok = np.isfinite(hours)
-        day = np.floor(np.where(ok, hours, 0) / hours_per_day).astype(np.int64)
-        date = np.busday_offset(origin, day, roll="forward", weekmask=mapping.weekmask)
-        within = np.where(ok, hours, 0) - day * hours_per_day
-        seconds = np.round((mapping.day_start_hour + within * mapping.hours_per_day / hours_per_day) * 3600)
-        times = date.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
-        text = pd.Series(times).dt.strftime(_strftime(mapping)).where(ok, "")
-        return text
-
-    stage = np.array([MODEL_STAGES[int(s)] for s in leads.stage], dtype=object)
-    stage = np.where((leads.source != 0) & (stage == "mql"), "inquiry", stage)  # prospects are no MQLs
-    if "sal" not in mapping.stages.values():  # a CRM without the stage records the next one down
-        stage = np.where(stage == "sal", "mql", stage)
-    inverse_stage = {v: k for k, v in reversed(mapping.stages.items())}
-    inverse_source = {v: k for k, v in reversed(mapping.sources.items())}
-    deal = np.isin(stage, ("sql", "opportunity", "won", "lost"))
-    closed_hours = np.where(leads.closed_day >= 0, (leads.closed_day + 1) * hours_per_day - 1e-6, np.nan)
-    cols = mapping.columns
-    table = {
-        cols["created"]: stamp(leads.created_hour),
-        cols["first_contact"]: stamp(leads.first_attempt_hour),
-        cols["stage"]: [inverse_stage[s] for s in stage],
-        cols["amount"]: np.where(deal, np.round(leads.value, 2).astype(str), ""),
-        cols["source"]: [inverse_source["marketing" if s == 0 else "sales"] for s in leads.source],
-    }
-    if "won" in cols:
-        table[cols["won"]] = np.where(stage == "won", mapping.won_true[0], mapping.won_false[0])
-    if "closed" in cols:
-        table[cols["closed"]] = stamp(closed_hours)
-    return pd.DataFrame(table).iloc[:n]
-
-
-def _strftime(mapping: Mapping) -> str:
-    return "%Y-%m-%d %H:%M:%S" if mapping.datetime_format == ISO else mapping.datetime_format

@@ -17,11 +17,10 @@ Each fitted parameter has one moment with a clear main effect (FIT_FOR; why in
 docs/CALIBRATION.md), so the system is exactly identified when every moment is observed, and
 the Jacobian at the fit says how well.
 
-Uncertainty: the SMM sandwich `(1 + tau/R) (G' W G)^-1 G' W Omega W G (G' W G)^-1` with G the
-Jacobian of the simulated moments, W the inverse observed variances, Omega the variance of one
-company's moments (the larger of the counts' variance and the single-run variance at the fit)
-and tau the ratio of the observed to the simulated window (the (1 + 1/R) simulation correction
-assumes them equal).
+The residuals are in units of one company's SD of each moment (at least its observed SE),
+measured over K simulated companies at the best start point, so a figure that varies a lot
+between companies (a small team's median response) does not dominate the fit. Uncertainty:
+`sim.calibration.uncertainty` (the sandwich with the covariance over K companies at the fit).
 """
 
 from __future__ import annotations
@@ -38,18 +37,19 @@ from scipy import optimize
 from scipy.stats import qmc
 
 from sim.calibration.observed import (
-    RATES,
     WORKING_DAYS_PER_MONTH,
-    Z95,
     Moment,
     Observed,
     resolve_known,
     unreachable_volume,
 )
+from sim.calibration.simulate import Dimension, Simulator, _Stop
+from sim.calibration.uncertainty import Estimate, company_covariance, estimates, extreme_rates, residual_scale
 from sim.experiments.runner import default_executor, replication_seeds
-from sim.model.params import Intervention, ParameterError, Params, parameter_fields
+from sim.model.params import ParameterError, parameter_fields
 from sim.model.scenario import Scenario
 
+__all__ = ["Calibration", "Dimension", "Estimate", "FitRow", "calibrate"]
 FIT_FOR: dict[str, str] = {
     "inquiries_per_month": "cost_per_inquiry",
     "mqls_per_month": "cost_per_inquiry",
@@ -59,6 +59,7 @@ FIT_FOR: dict[str, str] = {
     "sql_to_won": "base_win_rate",
     "win_rate": "base_win_rate",
     "median_response_hours": "rep_response_latency_hours",
+    "mql_to_won": "base_win_rate",  # or reach_per_attempt: see moment_parameters
 }
 """The parameter each moment identifies (its main effect), in fitting order."""
 SUPERSEDED: dict[str, str] = {"mqls_per_month": "inquiries_per_month", "win_rate": "sql_to_won"}
@@ -70,59 +71,12 @@ DIFF_STEP = 0.05  # finite-difference step on the [0, 1] scale: 5% of a paramete
 STEP_TOL = 1e-3  # a step below 0.1% of every search range changes nothing that CRN can resolve
 MATCH_SE = 0.1  # stop when every moment is within a tenth of its SE (further steps chase noise)
 PENALTY = 1e4  # residual of a moment the simulation could not measure (e.g. no MQLs at all)
-WEAK_SE = 0.25  # a fitted SE above a quarter of the search range marks a weakly identified parameter
 
 DEFAULT_REPLICATIONS = 4
 DEFAULT_DAYS = 250
 DEFAULT_MAX_EVALS = 40
 DEFAULT_STARTS = 4
-
-
-@dataclass(frozen=True)
-class Dimension:
-    """One fitted parameter and how it maps to the optimiser's [0, 1] scale."""
-
-    name: str
-    low: float
-    high: float
-    log: bool = False
-
-    def value(self, x: float) -> float:
-        """The parameter value at scaled position x."""
-        x = min(max(float(x), 0.0), 1.0)
-        if self.log:  # exp(log(high)) may overshoot high in the last bit: clip to the range
-            value = math.exp(math.log(self.low) + x * (math.log(self.high) - math.log(self.low)))
-            return float(min(max(value, self.low), self.high))
-        return self.low + x * (self.high - self.low)
-
-    def unit(self, value: float) -> float:
-        """The scaled position of a parameter value (clipped to the search range)."""
-        value = min(max(value, self.low), self.high)
-        if self.log:
-            return (math.log(value) - math.log(self.low)) / (math.log(self.high) - math.log(self.low))
-        return (value - self.low) / (self.high - self.low)
-
-    def slope(self, x: float) -> float:
-        """The derivative of the value with respect to x at x (for the delta method)."""
-        if self.log:
-            return self.value(x) * (math.log(self.high) - math.log(self.low))
-        return self.high - self.low
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """A fitted parameter with its uncertainty (95% CI from the scaled-space normal interval)."""
-
-    name: str
-    base: float
-    value: float
-    se: float
-    ci_low: float
-    ci_high: float
-    low: float
-    high: float
-    at_bound: bool
-    weak: bool
+DEFAULT_COMPANIES = 40  # simulated companies for the moments' covariance: its SDs within +-11% (docs)
 
 
 @dataclass(frozen=True)
@@ -135,11 +89,17 @@ class FitRow:
     simulated: float
     sim_ci_low: float
     sim_ci_high: float
+    scale: float = math.nan  # one company's SD of the moment (at least its observed SE)
 
     @property
     def residual(self) -> float:
         """Simulated minus observed, in observed standard errors."""
         return (self.simulated - self.observed.value) / self.observed.se
+
+    @property
+    def residual_sd(self) -> float:
+        """Simulated minus observed, in SDs of one company (what the fit weighs it by)."""
+        return (self.simulated - self.observed.value) / self.scale
 
     @property
     def overlap(self) -> bool:
@@ -166,95 +126,8 @@ class Calibration:
     status: str
     jacobian: list[list[float]] = field(default_factory=list)  # residuals per unit scaled parameter
     condition_number: float = math.nan
-
-
-class _Stop(Exception):  # noqa: N818 - control flow, not an error
-    """Raised inside the objective to end the optimiser (budget spent, or moments matched)."""
-
-
-# ---------------------------------------------------------------------- simulation
-def simulate_moments(task: tuple[Params, tuple[Intervention, ...], int, int]) -> dict[str, float]:
-    """One run's moments (module level, so a process pool can pickle it)."""
-    from sim.model.model import SalesMarketingModel
-
-    params, interventions, seed, days = task
-    summary = SalesMarketingModel(params, seed=seed, interventions=interventions).run(days).summary()
-    months = days / WORKING_DAYS_PER_MONTH
-    out = {name: summary[name] for name in (*RATES, "median_response_hours")}
-    out["inquiries_per_month"] = summary["inquiries"] / months
-    out["mqls_per_month"] = summary["mqls"] / months
-    return out
-
-
-class Simulator:
-    """Runs R replications at parameter points, in parallel batches, and remembers every result.
-
-    Args:
-        scenario: The base scenario with the known values applied.
-        dims: The fitted parameters.
-        moments: Moment names to return, in order.
-        seeds: The replication seeds (the same at every point: common random numbers).
-        days: Working days per run.
-        executor: Where runs execute.
-        max_evals: Points that may be evaluated before `_Stop` is raised.
-        on_run: Called after each finished run (a progress bar).
-    """
-
-    def __init__(
-        self,
-        scenario: Scenario,
-        dims: Sequence[Dimension],
-        moments: Sequence[str],
-        seeds: Sequence[int],
-        days: int,
-        executor: Executor,
-        max_evals: int,
-        on_run: Callable[[], None] | None = None,
-    ) -> None:
-        self.scenario, self.dims, self.moments = scenario, list(dims), list(moments)
-        self.seeds, self.days, self.executor = list(seeds), days, executor
-        self.max_evals, self.on_run = max_evals, on_run
-        self.cache: dict[tuple[float, ...], np.ndarray] = {}
-
-    def params_at(self, x: np.ndarray) -> Params:
-        """The base parameters with the fitted ones set from scaled position x."""
-        values = {d.name: d.value(xi) for d, xi in zip(self.dims, x, strict=True)}
-        return self.scenario.params.with_values(values)
-
-    def values_at(self, x: np.ndarray) -> dict[str, float]:
-        """The fitted parameters' values at scaled position x."""
-        return {d.name: d.value(xi) for d, xi in zip(self.dims, x, strict=True)}
-
-    def evaluate(self, points: Sequence[np.ndarray], *, force: bool = False) -> list[np.ndarray]:
-        """R x M moment arrays at each point; new points run in one batch.
-
-        Raises:
-            _Stop: The batch would exceed max_evals (unless `force`).
-        """
-        keys = [_key(x) for x in points]
-        new = list(dict.fromkeys(k for k in keys if k not in self.cache))
-        if new and not force and len(self.cache) + len(new) > self.max_evals:
-            raise _Stop("evaluation budget spent")
-        futures = {
-            (k, r): self.executor.submit(
-                simulate_moments, (self.params_at(np.array(k)), self.scenario.interventions, seed, self.days)
-            )
-            for k in new
-            for r, seed in enumerate(self.seeds)
-        }
-        results: dict[tuple, dict[str, float]] = {}
-        for item, future in futures.items():
-            results[item] = future.result()
-            if self.on_run:
-                self.on_run()
-        for k in new:
-            rows = [[results[(k, r)][m] for m in self.moments] for r in range(len(self.seeds))]
-            self.cache[k] = np.array(rows, dtype=float)
-        return [self.cache[k] for k in keys]
-
-
-def _key(x: np.ndarray) -> tuple[float, ...]:
-    return tuple(round(float(v), 12) for v in x)
+    companies: int = 0  # K simulated companies behind the covariance of the moments
+    extreme: list[str] = field(default_factory=list)  # fitted moments observed at a rate of 0 or 1
 
 
 # ---------------------------------------------------------------------- set-up
@@ -264,9 +137,22 @@ def select_moments(observed: Observed) -> list[str]:
     return [m for m in FIT_FOR if m in present and SUPERSEDED.get(m) not in present]
 
 
+def moment_parameters(moments: Sequence[str]) -> dict[str, str]:
+    """The parameter each present moment identifies (FIT_FOR), MQL->won by what else is present.
+
+    MQL->won is the product of the funnel's rates. Without SQL->won it speaks to the win rate;
+    with SQL->won but without MQL->SAL (two tables: leads and closed deals) it speaks to how many
+    MQLs become deals, whose main lever is reach; with both it over-identifies (a check).
+    """
+    out = {m: FIT_FOR[m] for m in moments}
+    if "mql_to_won" in out and "sql_to_won" in out and "mql_to_sal" not in out:
+        out["mql_to_won"] = "reach_per_attempt"
+    return out
+
+
 def fitted_parameters(moments: Sequence[str], fixed: set[str]) -> list[str]:
-    """One parameter per moment (FIT_FOR), minus those the user fixed; each listed once."""
-    return list(dict.fromkeys(FIT_FOR[m] for m in moments if FIT_FOR[m] not in fixed))
+    """One parameter per moment (moment_parameters), minus those the user fixed; each listed once."""
+    return list(dict.fromkeys(p for p in moment_parameters(moments).values() if p not in fixed))
 
 
 def dimension(name: str, centre: float | None = None) -> Dimension:
@@ -337,6 +223,7 @@ def calibrate(
     seed: int = 0,
     max_evals: int = DEFAULT_MAX_EVALS,
     starts: int = DEFAULT_STARTS,
+    companies: int = DEFAULT_COMPANIES,
     workers: int | None = None,
     executor: Executor | None = None,
     on_run: Callable[[], None] | None = None,
@@ -349,9 +236,11 @@ def calibrate(
         overrides: Further known parameter values (`--set`); they are not fitted.
         replications: R, replications per parameter point.
         days: Working days per simulated run.
-        seed: Root seed of the replication seeds.
+        seed: Root seed of the replication and company seeds.
         max_evals: Parameter points the optimiser may evaluate (each is R runs).
         starts: Scrambled Sobol' start points (rounded up to a power of 2; 0 for none).
+        companies: K, simulated companies (each its own seed and team) for the moments' covariance,
+            run twice: at the best start (the residuals' scale) and at the fit (the intervals).
         workers: Process pool size when no executor is given (1 runs in this process).
         executor: Where to run (the caller keeps ownership).
         on_run: Called after each finished run.
@@ -362,23 +251,27 @@ def calibrate(
     scenario, known = known_scenario(observed, base, overrides or {})
     moments = select_moments(observed)
     names = _parameters_left_to_fit(observed, moments, known)
-    seeds = replication_seeds(seed, replications)
+    every_seed = replication_seeds(seed, replications + max(companies, 2))
+    setup = _Setup(observed, base, scenario, known, moments, names, days, max_evals, starts, seed, on_run)
     with _executor_in_use(executor, workers) as pool:
-        return _fit(
-            observed,
-            base,
-            scenario,
-            known,
-            moments,
-            names,
-            seeds,
-            days,
-            max_evals,
-            starts,
-            pool,
-            on_run,
-            seed,
-        )
+        return _fit(setup, every_seed[:replications], every_seed[replications:], pool)
+
+
+@dataclass(frozen=True)
+class _Setup:
+    """What a fit is of and how: everything `_fit` needs besides the seeds and the executor."""
+
+    observed: Observed
+    base: Scenario
+    scenario: Scenario
+    known: dict[str, Any]
+    moments: list[str]
+    names: list[str]
+    days: int
+    max_evals: int
+    starts: int
+    seed: int
+    on_run: Callable[[], None] | None
 
 
 def _parameters_left_to_fit(observed: Observed, moments: Sequence[str], known: dict[str, Any]) -> list[str]:
@@ -408,63 +301,73 @@ def _executor_in_use(executor: Executor | None, workers: int | None) -> Iterator
             executor.shutdown()
 
 
-def _fit(
-    observed: Observed,
-    base: Scenario,
-    scenario: Scenario,
-    known: dict[str, Any],
-    moments: list[str],
-    names: list[str],
-    seeds: list[int],
-    days: int,
-    max_evals: int,
-    starts: int,
-    executor: Executor,
-    on_run: Callable[[], None] | None,
-    seed: int,
-) -> Calibration:
-    """Start points, the chord Gauss-Newton search, then SEs and the fit table at the best point."""
-    probe = Simulator(scenario, [], moments, seeds, days, executor, max_evals, on_run)
-    centre = volume_guess(probe, observed, moments) if "cost_per_inquiry" in names else None
-    dims = [dimension(n, centre) for n in names]
-    sim = Simulator(scenario, dims, moments, seeds, days, executor, max_evals, on_run)
+def _fit(setup: _Setup, seeds: list[int], company_seeds: list[int], executor: Executor) -> Calibration:
+    """Start points, the residuals' scale, the chord Gauss-Newton search, then the intervals."""
+    observed, moments = setup.observed, setup.moments
+    window = observed.months * WORKING_DAYS_PER_MONTH
+    args = (setup.moments, seeds, setup.days, window, executor, setup.max_evals, setup.on_run)
+    probe = Simulator(setup.scenario, [], *args)
+    centre = volume_guess(probe, observed, moments) if "cost_per_inquiry" in setup.names else None
+    dims = [dimension(n, centre) for n in setup.names]
+    sim = Simulator(setup.scenario, dims, *args)
     obs = np.array([observed.moments[m].value for m in moments])
     se = np.array([observed.moments[m].se for m in moments])
-
-    def residuals(rows: np.ndarray) -> np.ndarray:
-        mean = _nanmean(rows)
-        r = (mean - obs) / se
-        return np.where(np.isfinite(r), r, PENALTY)
-
-    x0 = np.array([d.unit(v) for d, v in zip(dims, _start_values(dims, scenario, centre), strict=True)])
-    start_points = [x0, *_sobol(len(dims), starts, seed)]
-    evaluated = sim.evaluate(start_points, force=True)
-    costs = [float(np.sum(residuals(rows) ** 2)) for rows in evaluated]
-    x_start = start_points[int(np.argmin(costs))]
-    status = _optimise(sim, residuals, x_start)
-    x_hat = np.array(min(sim.cache, key=lambda k: float(np.sum(residuals(sim.cache[k]) ** 2))))
-    jac = _jacobian(sim, residuals, x_hat, force=True)
+    x_start = _best_start(sim, dims, setup, centre, lambda rows: _residuals(rows, obs, se))
+    scale = residual_scale(sim.companies(x_start, company_seeds), se)
+    status = _optimise(sim, lambda rows: _residuals(rows, obs, scale), x_start)
+    x_hat = np.array(min(sim.cache, key=lambda k: float(np.sum(_residuals(sim.cache[k], obs, scale) ** 2))))
+    jac = _jacobian(sim, lambda rows: _residuals(rows, obs, scale), x_hat, force=True)
     (rows,) = sim.evaluate([x_hat], force=True)
-    spread = _variance_ratio(rows, se)
-    estimates, condition = _estimates(dims, scenario, x_hat, jac, spread, observed.months, days, len(seeds))
-    fit = _fit_rows(moments, observed, rows, set(names))
-    fitted = sim.values_at(x_hat)
+    omega = _omega(sim.companies(x_hat, company_seeds), se, scale)
+    extreme = extreme_rates(observed, moments)
+    by_parameter = {n: [m for m in extreme if moment_parameters(moments)[m] == n] for n in setup.names}
+    flat = setup.scenario.params.flat()
+    found, condition = estimates(dims, flat, x_hat, jac, omega, len(seeds), by_parameter)
+    evaluations = len(sim.cache) + len(probe.cache)
     return Calibration(
         observed=observed,
-        base=base,
-        scenario=scenario.with_values(fitted, source="fit"),
-        known=known,
-        estimates=estimates,
-        fit=fit,
-        root_seed=seed,
+        base=setup.base,
+        scenario=setup.scenario.with_values(sim.values_at(x_hat), source="fit"),
+        known=setup.known,
+        estimates=found,
+        fit=_fit_rows(moments, observed, rows, set(setup.names), np.sqrt(np.diag(omega)) * scale),
+        root_seed=setup.seed,
         seeds=list(seeds),
-        days=days,
-        evaluations=len(sim.cache) + len(probe.cache),
-        runs=(len(sim.cache) + len(probe.cache)) * len(seeds),
+        days=setup.days,
+        evaluations=evaluations,
+        runs=evaluations * len(seeds) + 2 * len(company_seeds),
         status=status,
         jacobian=jac.tolist(),
         condition_number=condition,
+        companies=len(company_seeds),
+        extreme=extreme,
     )
+
+
+def _residuals(rows: np.ndarray, obs: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    r = (_nanmean(rows) - obs) / scale
+    return np.where(np.isfinite(r), r, PENALTY)
+
+
+def _best_start(
+    sim: Simulator, dims: Sequence[Dimension], setup: _Setup, centre: float | None, residuals: Residuals
+) -> np.ndarray:
+    """The best of the base point and a scrambled Sobol' design, by the observed-SE objective."""
+    x0 = np.array([d.unit(v) for d, v in zip(dims, _start_values(dims, setup.scenario, centre), strict=True)])
+    points = [x0, *_sobol(len(dims), setup.starts, setup.seed)]
+    costs = [float(np.sum(residuals(rows) ** 2)) for rows in sim.evaluate(points, force=True)]
+    return points[int(np.argmin(costs))]
+
+
+def _omega(rows: np.ndarray, se: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """The moments' covariance over companies in residual units (diagonal at least the counts' variance)."""
+    cov = company_covariance(rows)
+    variance = np.maximum(np.diag(cov), se**2)
+    sd = np.sqrt(np.diag(cov).clip(min=1e-300))
+    corr = np.where(np.outer(sd, sd) > 0, cov / np.outer(sd, sd), 0.0)
+    np.fill_diagonal(corr, 1.0)
+    full = corr * np.sqrt(np.outer(variance, variance))
+    return full / np.outer(scale, scale)
 
 
 def _start_values(dims: Sequence[Dimension], scenario: Scenario, centre: float | None) -> list[float]:
@@ -486,7 +389,7 @@ def _nanmean(rows: np.ndarray) -> np.ndarray:
 
 
 Residuals = Callable[[np.ndarray], np.ndarray]
-"""Maps an R x M array of simulated moments to the M residuals in observed SEs."""
+"""Maps an R x M array of simulated moments to the M residuals in units of their scale."""
 
 
 def _jacobian(sim: Simulator, residuals: Residuals, x: np.ndarray, *, force: bool = False) -> np.ndarray:
@@ -515,7 +418,7 @@ def _optimise(sim: Simulator, residuals: Residuals, x: np.ndarray) -> str:
         jac, fresh = _jacobian(sim, residuals, x), True
         while True:
             if np.all(np.abs(r) <= MATCH_SE):
-                return f"moments matched within {MATCH_SE:g} SE"
+                return f"moments matched within {MATCH_SE:g} company SD"
             step = optimize.lsq_linear(jac, -r, bounds=(-x, 1 - x)).x
             for _ in range(2 if fresh else 1):
                 if np.max(np.abs(step)) < STEP_TOL:
@@ -536,64 +439,15 @@ def _optimise(sim: Simulator, residuals: Residuals, x: np.ndarray) -> str:
         return str(stop)
 
 
-def _variance_ratio(rows: np.ndarray, se: np.ndarray) -> np.ndarray:
-    """Omega in residual units: the larger of 1 and the single-run variance at the fit over se^2.
-
-    1 is the counts' own (binomial, Poisson) variance; the runs add what counts miss: the
-    company's own draw of people and its awareness path. One replication gives no spread: then 1.
-    """
-    if rows.shape[0] < 2:
-        return np.ones(rows.shape[1])
-    ratio = np.nanvar(rows, axis=0, ddof=1) / se**2
-    return np.maximum(np.nan_to_num(ratio, nan=1.0), 1.0)
-
-
-def _estimates(
-    dims: Sequence[Dimension],
-    scenario: Scenario,
-    x_hat: np.ndarray,
-    jac: np.ndarray,
-    spread: np.ndarray,
-    months: float,
-    days: int,
-    replications: int,
-) -> tuple[list[Estimate], float]:
-    """Sandwich SEs in scaled space, mapped to parameter units (delta method; CI by transform)."""
-    tau = months * WORKING_DAYS_PER_MONTH / days
-    g = np.asarray(jac)  # residual Jacobian dm/dx / se: W = I in these units
-    bread = np.linalg.pinv(g.T @ g)
-    cov = (1 + tau / replications) * bread @ (g.T @ (spread[:, None] * g)) @ bread
-    se_x = np.sqrt(np.clip(np.diag(cov), 0, None))
-    singular = np.linalg.svd(g, compute_uv=False)
-    condition = float(singular[0] / singular[-1]) if singular[-1] > 0 else math.inf
-    flat = scenario.params.flat()
-    out = []
-    for j, d in enumerate(dims):
-        x = float(x_hat[j])
-        weak = not se_x[j] <= WEAK_SE or not np.any(np.abs(g[:, j]) > 1e-9)
-        out.append(
-            Estimate(
-                name=d.name,
-                base=flat[d.name],
-                value=d.value(x),
-                se=float(se_x[j] * d.slope(x)),
-                ci_low=d.value(x - Z95 * se_x[j]),
-                ci_high=d.value(x + Z95 * se_x[j]),
-                low=d.low,
-                high=d.high,
-                at_bound=bool(x <= 1e-3 or x >= 1 - 1e-3),
-                weak=bool(weak),
-            )
-        )
-    return out, condition
-
-
-def _fit_rows(moments: Sequence[str], observed: Observed, rows: np.ndarray, fitted: set[str]) -> list[FitRow]:
+def _fit_rows(
+    moments: Sequence[str], observed: Observed, rows: np.ndarray, fitted: set[str], scale: np.ndarray
+) -> list[FitRow]:
     from sim.experiments.stats import mean_ci
 
     out = []
+    parameters = moment_parameters(moments)
     for k, name in enumerate(moments):
         iv = mean_ci(rows[:, k])
-        parameter = FIT_FOR[name] if FIT_FOR[name] in fitted else f"{FIT_FOR[name]} (known)"
-        out.append(FitRow(name, parameter, observed.moments[name], iv.mean, iv.low, iv.high))
+        parameter = parameters[name] if parameters[name] in fitted else f"{parameters[name]} (known)"
+        out.append(FitRow(name, parameter, observed.moments[name], iv.mean, iv.low, iv.high, float(scale[k])))
     return out

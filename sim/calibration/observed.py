@@ -15,7 +15,7 @@ File format (every table and key optional unless said; `docs/CALIBRATION.md` has
     [team]                           # n_reps, n_marketers, n_hybrid
     [marketing]                      # budget_per_year, revenue_target_per_year
     [funnel]                         # inquiries_per_month, mqls_per_month, mql_to_sal, sal_to_sql,
-                                     # sql_to_won, win_rate, median_response_hours
+                                     # sql_to_won, win_rate, mql_to_won, median_response_hours
     [deals]                          # average_deal_size, sales_cycle_days
     [sample_sizes]                   # counts behind [funnel] figures (default: from the volumes)
     [known]                          # any scenario parameter known for this company
@@ -40,12 +40,12 @@ MEDIAN_SE_FACTOR = 1 / math.log(2)  # SE(median) = m / (ln 2 sqrt n) for exponen
 Z95 = 1.959963984540054
 
 VOLUMES: tuple[str, ...] = ("inquiries_per_month", "mqls_per_month")
-RATES: tuple[str, ...] = ("mql_rate", "mql_to_sal", "sal_to_sql", "sql_to_won", "win_rate")
+RATES: tuple[str, ...] = ("mql_rate", "mql_to_sal", "sal_to_sql", "sql_to_won", "win_rate", "mql_to_won")
 MOMENT_NAMES: tuple[str, ...] = (*VOLUMES, *RATES, "median_response_hours")
 
 TEAM_KEYS: tuple[str, ...] = ("n_reps", "n_marketers", "n_hybrid")
 MARKETING_KEYS: tuple[str, ...] = ("budget_per_year", "revenue_target_per_year")
-FUNNEL_KEYS: tuple[str, ...] = (*VOLUMES, "mql_to_sal", "sal_to_sql", "sql_to_won", "win_rate")
+FUNNEL_KEYS: tuple[str, ...] = (*VOLUMES, "mql_to_sal", "sal_to_sql", "sql_to_won", "win_rate", "mql_to_won")
 FUNNEL_KEYS = (*FUNNEL_KEYS, "median_response_hours")
 DEAL_KEYS: tuple[str, ...] = ("average_deal_size", "sales_cycle_days")
 TABLES: dict[str, tuple[str, ...]] = {
@@ -101,6 +101,7 @@ class Observed:
         known: Parameter values taken as given (team sizes, budget, deal terms, [known]).
         months: Length of the observation window in months of 250/12 working days.
         figures: Everything as given, for metadata.json.
+        left_out: Moments (or direct values) the input cannot give, with why: said, never invented.
     """
 
     name: str
@@ -109,6 +110,7 @@ class Observed:
     known: dict[str, Any] = field(default_factory=dict)
     months: float = DEFAULT_MONTHS_OBSERVED
     figures: dict[str, Any] = field(default_factory=dict)
+    left_out: dict[str, str] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------- standard errors
@@ -157,6 +159,7 @@ def default_counts(funnel: dict[str, float], months: float) -> dict[str, float]:
         "sql_to_won": sqls,
         "win_rate": sqls,
         "median_response_hours": base,
+        "mql_to_won": base,
     }
 
 
@@ -172,7 +175,7 @@ def moments_from_figures(
     if "inquiries_per_month" in funnel and "mqls_per_month" in funnel:
         rate = funnel["mqls_per_month"] / funnel["inquiries_per_month"]
         out["mql_rate"] = rate_moment("mql_rate", rate, counts["mql_rate"])
-    for name in ("mql_to_sal", "sal_to_sql", "sql_to_won", "win_rate"):
+    for name in ("mql_to_sal", "sal_to_sql", "sql_to_won", "win_rate", "mql_to_won"):
         if name in funnel:
             out[name] = rate_moment(name, funnel[name], counts[name])
     if "median_response_hours" in funnel:
@@ -307,6 +310,7 @@ RANGES: dict[str, tuple[float, float, str]] = {
     "sal_to_sql": (0, 1, "a share"),
     "sql_to_won": (0, 1, "a share"),
     "win_rate": (0, 1, "a share"),
+    "mql_to_won": (0, 1, "a share of the window's MQLs won within it"),
     "median_response_hours": (0, 2000, "working hours"),
     "average_deal_size": (*_parameter_range(DIRECT["average_deal_size"]), "currency"),
     "sales_cycle_days": (*_parameter_range(DIRECT["sales_cycle_days"]), "working days"),
@@ -407,4 +411,6 @@ def observed_from_summary(
             "median_response_hours", summary["median_response_hours"], summary["first_contacts"]
         ),
     }
+    if "mql_to_won" in summary:  # not a model summary figure: sim.calibration.simulate adds it
+        moments["mql_to_won"] = rate_moment("mql_to_won", summary["mql_to_won"], summary["mqls"])
     return Observed(name, name, moments, dict(known or {}), months, {"summary": dict(summary)})

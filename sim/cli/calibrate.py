@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
 DEFAULT_BASE = "defined"  # the typical company of DESIGN.md section 4 (also sim.run's default)
 # As sim.calibration.fit.DEFAULT_* (kept here so that --help does not import scipy and pandas; tested).
-DEFAULT_REPLICATIONS, DEFAULT_DAYS, DEFAULT_MAX_EVALS, DEFAULT_STARTS = 4, 250, 40, 4
+DEFAULT_REPLICATIONS, DEFAULT_DAYS, DEFAULT_MAX_EVALS, DEFAULT_STARTS, DEFAULT_COMPANIES = 4, 250, 40, 4, 40
 MAX_REPLICATIONS = 200
 MAX_EVALS_LIMIT = 10_000
 
@@ -67,6 +67,11 @@ def register_calibrate(subparsers: Any) -> None:
     )
     p.add_argument("observed", type=Path, help="observed figures (.toml) or a CRM export (.csv)")
     p.add_argument("--mapping", type=Path, help="column mapping of a CRM export (.toml); needed for a .csv")
+    p.add_argument(
+        "--deals",
+        type=Path,
+        help="a deals file (.csv) joined to the export by id ([deals.columns] in the mapping)",
+    )
     p.add_argument(
         "--scenario", default=DEFAULT_BASE, help="base scenario name or .toml file (default: %(default)s)"
     )
@@ -93,6 +98,13 @@ def register_calibrate(subparsers: Any) -> None:
         default=DEFAULT_STARTS,
         help="Sobol' start points (default: %(default)s; 0: none)",
     )
+    p.add_argument(
+        "--companies",
+        type=int,
+        default=DEFAULT_COMPANIES,
+        help="simulated companies (own seeds, own teams) for the moments' covariance, run at the start and "
+        "at the fit (default: %(default)s)",
+    )
     add_out_option(p)
     add_output_options(p)
     p.set_defaults(handler=handle_calibrate)
@@ -108,12 +120,18 @@ def check_calibrate_args(args: argparse.Namespace) -> None:
         raise ParameterError(f"--max-evals: got {args.max_evals}; allowed: 1 to {MAX_EVALS_LIMIT}")
     if not 0 <= args.starts <= 1024:
         raise ParameterError(f"--starts: got {args.starts}; allowed: 0 to 1024")
+    if not 2 <= args.companies <= 10_000:
+        raise ParameterError(f"--companies: got {args.companies}; allowed: 2 to 10000")
     check_options(args, "out")
 
 
-def load_input(observed: Path, mapping: Path | None) -> Observed:
-    """Observed figures from a TOML file, or moments from a CRM export and its mapping."""
+def load_input(observed: Path, mapping: Path | None, deals: Path | None = None) -> Observed:
+    """Observed figures from a TOML file, or moments from a CRM export (and deals file) and its mapping."""
     suffix = observed.suffix.lower()
+    if deals is not None and (suffix != ".csv" or deals.suffix.lower() != ".csv"):
+        raise ParameterError(
+            f"--deals: {deals}: only a .csv deals file beside a .csv export; allowed: leave it out"
+        )
     if suffix == ".csv":
         if mapping is None:
             raise ParameterError(
@@ -122,7 +140,7 @@ def load_input(observed: Path, mapping: Path | None) -> Observed:
             )
         from sim.calibration.crm import load_crm
 
-        return load_crm(observed, mapping)
+        return load_crm(observed, mapping, deals)
     if suffix == ".toml":
         if mapping is not None:
             raise ParameterError(
@@ -142,7 +160,7 @@ def handle_calibrate(args: argparse.Namespace) -> int:
     from sim.api import draw_seed, resolve_scenario
 
     check_calibrate_args(args)
-    observed = load_input(args.observed, args.mapping)
+    observed = load_input(args.observed, args.mapping, args.deals)
     base = resolve_scenario(args.scenario)
     overrides = parse_set(args.set)  # checked by calibrate() before any run
     seed = draw_seed() if args.seed is None else args.seed
@@ -164,6 +182,7 @@ def handle_calibrate(args: argparse.Namespace) -> int:
             seed=seed,
             max_evals=args.max_evals,
             starts=args.starts,
+            companies=args.companies,
             workers=args.workers,
             on_run=bar.update,
         )
@@ -197,7 +216,11 @@ def text_report(result: Calibration, folder: Path, seed_given: bool) -> str:
     head = align(
         [
             ("Calibrated", f"{result.observed.name} ({result.observed.source}) on base {result.base.name!r}"),
-            ("Runs", f"{len(result.seeds)} replications x {result.days} days; {result.runs} runs"),
+            (
+                "Runs",
+                f"{len(result.seeds)} replications x {result.days} days, {result.companies} companies "
+                f"for the covariance; {result.runs} runs",
+            ),
             ("Root seed", f"{result.root_seed}{seed_note}"),
             ("Optimiser", f"{result.status}; Jacobian condition number {result.condition_number:.3g}"),
         ]
@@ -207,7 +230,7 @@ def text_report(result: Calibration, folder: Path, seed_given: bool) -> str:
         (e.name, _g(e.value), f"{_g(e.ci_low)} to {_g(e.ci_high)}", _g(e.se), _g(e.base))
         for e in result.estimates
     ]
-    fit = [("Moment", "observed (95% CI)", "simulated (95% CI)", "residual", "overlap")]
+    fit = [("Moment", "observed (95% CI)", "simulated (95% CI)", "residual", "company SD", "overlap")]
     for row in result.fit:
         low, high = row.observed.ci
         fit.append(
@@ -216,10 +239,13 @@ def text_report(result: Calibration, folder: Path, seed_given: bool) -> str:
                 f"{_g(row.observed.value)} ({_g(low)} to {_g(high)})",
                 f"{_g(row.simulated)} ({_g(row.sim_ci_low)} to {_g(row.sim_ci_high)})",
                 f"{row.residual:+.2f} SE",
+                _g(row.scale),
                 "yes" if row.overlap else "NO",
             )
         )
-    parts = [head, align(params, right=(1, 3, 4), indent="  "), align(fit, right=(3,), indent="  ")]
+    parts = [head, align(params, right=(1, 3, 4), indent="  "), align(fit, right=(3, 4), indent="  ")]
+    if result.observed.left_out:
+        parts.append("\n".join(_left_out(result)))
     warnings = _warnings(result)
     if warnings:
         parts.append("\n".join(f"Warning: {w}" for w in warnings))
@@ -232,18 +258,49 @@ def text_report(result: Calibration, folder: Path, seed_given: bool) -> str:
 
 
 def _warnings(result: Calibration) -> list[str]:
-    out = [
-        f"{e.name} is at the edge of its search range; the figures may need another base scenario"
-        for e in result.estimates
-        if e.at_bound
-    ]
+    out = [_extreme(result, name) for name in result.extreme]
+    out += [f"{e.name} is NOT IDENTIFIED: {e.unidentified}" for e in result.estimates if e.unidentified]
     out += [
-        f"{e.name} is weakly identified: its CI spans much of its range" for e in result.estimates if e.weak
+        f"{e.name} is weakly identified: its CI spans much of its range"
+        for e in result.estimates
+        if e.weak and not e.unidentified
     ]
     out += [
         f"{r.moment}: the simulated and observed 95% CIs do not overlap" for r in result.fit if not r.overlap
     ]
+    window = result.observed.months * 250 / 12  # working days the observed figures cover
+    if abs(result.days - window) > 0.2 * window:
+        out.append(
+            f"--days {result.days} differs from the observed window ({window:.0f} working days): the "
+            "between-company variance is measured over runs of --days, so the CIs fit that window; "
+            f"use --days {window:.0f}"
+        )
     return out
+
+
+def _left_out(result: Calibration) -> list[str]:
+    """What the input could not give, and the parameters that therefore keep the base's value."""
+    from sim.calibration.fit import FIT_FOR
+
+    lines = [f"Left out: {k}: {why}" for k, why in result.observed.left_out.items()]
+    fitted = {e.name for e in result.estimates} | set(result.known)
+    kept = dict.fromkeys(
+        FIT_FOR[m] for m in result.observed.left_out if m in FIT_FOR and FIT_FOR[m] not in fitted
+    )
+    flat = result.scenario.params.flat()
+    lines += [
+        f"Not fitted: {p} keeps the base's {flat[p]:.4g} (no moment of the input identifies it)" for p in kept
+    ]
+    return lines
+
+
+def _extreme(result: Calibration, name: str) -> str:
+    moment = result.observed.moments[name]
+    return (
+        f"observed {name} is {moment.value:.0%} ({moment.value * moment.n:.0f} of {moment.n:.0f}): a rate "
+        "of exactly 0 or 1 is rarely real; check the mapping (are lost deals mapped to lost in [stages] "
+        "or [statuses]?)"
+    )
 
 
 def json_report(result: Calibration, folder: Path) -> dict[str, Any]:
@@ -265,6 +322,8 @@ def json_report(result: Calibration, folder: Path) -> dict[str, Any]:
             "parameters": parameter_rows(result),
             "fit": fit_rows(result),
             "warnings": _warnings(result),
+            "left_out": result.observed.left_out,
+            "companies": result.companies,
             "folder": str(folder),
             "scenario_file": str(folder / "calibrated.toml"),
         }

@@ -55,7 +55,7 @@ def _toml_value(value: Any) -> str:
 def _comment(name: str, cal: Calibration) -> str:
     estimate = next((e for e in cal.estimates if e.name == name), None)
     if estimate is not None:
-        weak = ", weakly identified" if estimate.weak else ""
+        weak = ", NOT IDENTIFIED" if estimate.unidentified else ", weakly identified" if estimate.weak else ""
         return (
             f"  # fitted: 95% CI {estimate.ci_low:.4g} to {estimate.ci_high:.4g} "
             f"(SE {estimate.se:.3g}{weak}); {cal.base.name} has {estimate.base:.4g}"
@@ -128,6 +128,8 @@ def fit_rows(cal: Calibration) -> list[dict[str, Any]]:
                 "simulated_ci_low": row.sim_ci_low,
                 "simulated_ci_high": row.sim_ci_high,
                 "residual_se": row.residual,
+                "company_sd": row.scale,
+                "residual_company_sd": row.residual_sd,
                 "overlap": row.overlap,
             }
         )
@@ -148,6 +150,7 @@ def parameter_rows(cal: Calibration) -> list[dict[str, Any]]:
             "search_high": e.high,
             "at_bound": e.at_bound,
             "weakly_identified": e.weak,
+            "not_identified": e.unidentified,
         }
         for e in cal.estimates
     ]
@@ -173,6 +176,9 @@ def metadata(cal: Calibration, argv: list[str]) -> dict[str, Any]:
         "seeds": cal.seeds,
         "replications": len(cal.seeds),
         "days": cal.days,
+        "companies": cal.companies,
+        "left_out": cal.observed.left_out,
+        "extreme_rates": cal.extreme,
         "evaluations": cal.evaluations,
         "runs": cal.runs,
         "optimiser_status": cal.status,

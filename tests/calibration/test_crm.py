@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 from helpers import RUN_CLI, run
 
-from sim.calibration.crm import CrmError, export_from_leads, load_crm, load_mapping
+from sim.calibration.crm import CrmError, load_crm, load_mapping
 from sim.calibration.observed import observed_from_summary
+from sim.calibration.simulate import run_moments
+from sim.calibration.synthetic import export_from_leads
 
 ROOT = Path(__file__).resolve().parents[2]
 CRM_DIR = ROOT / "examples" / "crm"
@@ -44,7 +46,11 @@ def test_export_moments_equal_the_runs_own(model, mapping, tmp_path):
     path = tmp_path / "export.csv"
     export_from_leads(model.leads, model.hours_per_day, load_mapping(mapping)).to_csv(path, index=False)
     observed = load_crm(path, mapping)
-    truth = observed_from_summary(model.summary(), DAYS).moments
+    summary = {
+        **model.summary(),
+        **run_moments(model.summary(), model.leads, model.hours_per_day, DAYS, DAYS),
+    }
+    truth = observed_from_summary(summary, DAYS).moments
     assert observed.months == pytest.approx(DAYS / (250 / 12))
     for name, moment in observed.moments.items():
         tolerance = MEDIAN_TOLERANCE_HOURS if name == "median_response_hours" else 1e-9
@@ -161,7 +167,8 @@ def test_csv_without_mapping_is_refused(tmp_path):
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ('first_contact = "Time of First Engagement"', "", "columns.first_contact: missing"),
+        ('created = "Create Date"', "", "columns.created: missing"),
+        ('stage = "Lifecycle Stage"', "", "columns.stage: missing (and no default_stage)"),
         ("[columns]", "[colums]", "colums: unknown key (did you mean 'columns'"),
         (
             '"Customer" = "won"',

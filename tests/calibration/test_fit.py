@@ -75,7 +75,13 @@ def test_cli_defaults_are_the_fits_defaults():
     import sim.calibration.fit as fit_module
     import sim.cli.calibrate as command
 
-    for name in ("DEFAULT_REPLICATIONS", "DEFAULT_DAYS", "DEFAULT_MAX_EVALS", "DEFAULT_STARTS"):
+    for name in (
+        "DEFAULT_REPLICATIONS",
+        "DEFAULT_DAYS",
+        "DEFAULT_MAX_EVALS",
+        "DEFAULT_STARTS",
+        "DEFAULT_COMPANIES",
+    ):
         assert getattr(command, name) == getattr(fit_module, name), name
 
 
