@@ -2,7 +2,7 @@
 
 Run on demand, not in CI (timings depend on the machine and its load):
 
-    .venv/bin/python benchmarks/run_all.py            # full suite, about 8 minutes on 2 quiet cores
+    .venv/bin/python benchmarks/run_all.py            # full suite, about 14 minutes on 2 quiet cores
     .venv/bin/python benchmarks/run_all.py --quick    # smoke run of every part, about 2 minutes
 
 Prints the machine (CPU, cores, Python, package versions, load average at start), a yardstick
