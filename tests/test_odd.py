@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import re
 import subprocess
 import sys
@@ -71,3 +72,19 @@ def test_every_intervention_cost_key_is_described_in_the_prose(name: str) -> Non
 def test_the_model_does_not_import_the_documentation_tooling() -> None:
     code = "import sys, sim.model.model, sim.model.scenario; sys.exit('sim.odd' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_every_function_the_mechanism_table_names_exists() -> None:
+    """The 'where each mechanism lives' table names real code: a renamed or removed function fails it."""
+    start = TEXT.index("| § | mechanism | switch | module: functions |")
+    rows = TEXT[start : TEXT.index("\n\n", start)].splitlines()[2:]
+    missing = []
+    for row in rows:
+        for part in re.findall(r"`(\w+)\.py`: ([^;|]*)", row.split("|")[4]):
+            module = importlib.import_module(f"sim.model.{part[0]}")
+            for name in re.findall(r"`(\w+)`", part[1]):
+                owner = SalesMarketingModel if part[0] == "model" else module
+                if not hasattr(owner, name):
+                    missing.append(f"{part[0]}.{name}")
+    assert len(rows) == len(MECHANISMS) + 1  # the core pipeline, then one row per switch
+    assert not missing
