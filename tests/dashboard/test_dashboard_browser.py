@@ -22,8 +22,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -32,7 +30,7 @@ import pandas as pd
 import pytest
 
 from sim.dashboard.plots import RC
-from sim.dashboard.serve import CHROMIUM_ARGS, ROOT, serve
+from sim.dashboard.serve import CHROMIUM_ARGS, serve
 from sim.model.scenario import load_scenario
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost"})
@@ -284,7 +282,7 @@ def download(page, label: str, nth: int, folder: Path) -> Path:
     return path
 
 
-def test_each_run_downloads_its_tables_and_a_scenario_file_that_run_accepts(page, tmp_path):
+def test_each_run_downloads_its_tables_and_a_scenario_file_that_run_accepts(page, tmp_path, cli):
     from playwright.sync_api import expect
 
     press(page, "Shared goals", "ArrowRight", 30)
@@ -304,14 +302,7 @@ def test_each_run_downloads_its_tables_and_a_scenario_file_that_run_accepts(page
         assert toml.name == f"{label}_levers.toml"
         steered = {"shared_goals": 0.3} if label == "segregated" else {}  # the lever moved, first run only
         assert load_scenario(toml).params == load_scenario(label).params.with_values(steered)
-    done = subprocess.run(
-        [sys.executable, "run.py", "run", str(toml), "--days", "5", "--out", str(tmp_path), "--quiet"],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = cli("run", toml, "--days", "5", "--out", tmp_path, "--quiet")
     assert done.returncode == 0, done.stderr
 
 

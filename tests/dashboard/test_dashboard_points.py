@@ -8,9 +8,6 @@ same points through a real browser.
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -173,7 +170,7 @@ def test_segregated_reps_build_their_own_collateral_and_it_shows_per_rep():
 
 
 # ---------------------------------------------------------------------- 4. downloads
-def test_the_levers_file_round_trips_through_the_scenario_loader(tmp_path):
+def test_the_levers_file_round_trips_through_the_scenario_loader(tmp_path, cli):
     model = stepped(runs.DashboardModel("integrate_at_month_6", "integrated", seed=2), 10)
     model.set_value("shared_goals", 0.35)
     model.set_value("lead_acceptance_by", "shared")
@@ -185,24 +182,7 @@ def test_the_levers_file_round_trips_through_the_scenario_loader(tmp_path):
         assert loaded.params.flat() == model.current_values(index)
         assert loaded.interventions == ()
     assert load_scenario(tmp_path / "arm0.toml").params.levers.shared_goals == 0.35
-    done = subprocess.run(
-        [
-            sys.executable,
-            "run.py",
-            "run",
-            str(tmp_path / "arm0.toml"),
-            "--days",
-            "3",
-            "--quiet",
-            "--out",
-            str(tmp_path),
-        ],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = cli("run", tmp_path / "arm0.toml", "--days", "3", "--quiet", "--out", tmp_path)
     assert done.returncode == 0, done.stderr
 
 
