@@ -208,6 +208,7 @@ def run_sweep(
                 experiment, folder, store, executor, skipped, progress, in_flight, retries, csv
             )
         except BaseException:  # Ctrl-C, SIGTERM, a broken cluster: say so, and keep what is on disk
+            _remove_partial_files(folder)  # a signal between a temporary file's creation and its write
             meta["status"] = "interrupted"
             meta["sessions"][-1]["finished_utc"] = utc_now().isoformat(timespec="seconds")
             atomic_write_json(folder / METADATA_FILE, meta)
