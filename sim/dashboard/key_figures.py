@@ -78,6 +78,24 @@ def change_text(model: DashboardModel, change: tuple[int, str, str, object]) -> 
     return f"day {day}: {label_of(name)} = {format_value(name, value)}{where}"
 
 
+STEADY_STATES_NOTE = (
+    "Each run starts from its own structure's steady state, as if the firm had always been organised "
+    "so: the gap between two structures here is the long run's, larger than a firm sees by switching. "
+    "For what a switch would bring a client, run a scenario that switches (integrate_on_day_0, "
+    "integrate_at_month_6) beside the structure it starts from, or the headline comparison "
+    "(python run.py), which does that over plausible worlds."
+)
+"""Shown under two different structures side by side: what their gap means, and what it does not."""
+
+
+def comparison_note(model: DashboardModel) -> str:
+    """The steady-states note when two runs of different structures run side by side; else empty."""
+    if len(model.runs) < 2 or model.runs[0].scenario.name == model.runs[1].scenario.name:
+        return ""
+    style = "margin-top:6px;color:#555"
+    return f'<div class="sim-compare-note" style="{style}">{html.escape(STEADY_STATES_NOTE)}</div>'
+
+
 def kpi_html(model: DashboardModel) -> str:
     """The key-figures panel as an HTML table (values escaped: scenario names come from files)."""
     head = "".join(
@@ -96,5 +114,5 @@ def kpi_html(model: DashboardModel) -> str:
         f'<div style="font-size:14px"><b class="sim-status">{html.escape(status_line(model))}</b>'
         f'<table style="margin-top:6px;border-collapse:collapse"><tr><th></th>{head}</tr>{body}</table>'
         f'<div class="sim-changes" style="margin-top:6px;color:#555">Your lever changes: '
-        f"{html.escape(changes) if changes else 'none yet'}</div></div>"
+        f"{html.escape(changes) if changes else 'none yet'}</div>{comparison_note(model)}</div>"
     )

@@ -319,3 +319,10 @@ def test_good_input_serves_with_the_scenario_and_offline_settings(monkeypatch, c
     settings = runs.initial_settings()
     assert settings["n_reps"] == 12 and settings["compare_with"] == "integrated" and settings["seed"] == 4
     assert settings["shared_goals"] == 0.0  # the file's other levers keep their defaults
+
+
+def test_two_structures_side_by_side_say_their_gap_is_the_long_runs():
+    pair = figures.kpi_html(runs.DashboardModel("segregated", "integrated"))
+    assert "steady state" in pair and "integrate_on_day_0" in pair
+    for alone in (runs.DashboardModel("segregated"), runs.DashboardModel("defined", "defined")):
+        assert "sim-compare-note" not in figures.kpi_html(alone)
