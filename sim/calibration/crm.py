@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -144,15 +145,26 @@ def _where_row(where: str, index: int, column: str) -> str:
     return f"{where}: row {index + 1} (line {index + 2}), column {column!r}"
 
 
-def _ids(where: str, raw: pd.DataFrame, column: str) -> pd.Index:
-    ids = raw[column].str.strip()
-    for mask, problem in ((ids == "", "empty id"), (ids.duplicated(), "duplicated id {!r}")):
+def _refuse_first_bad(
+    where: str, column: str, text: pd.Series, checks: Sequence[tuple[pd.Series, str]], allowed: str
+) -> None:
+    """One error line at the first row of the first failed check (`problem` formats the row's text).
+
+    Raises:
+        CrmError: Some row fails a check.
+    """
+    for mask, problem in checks:
         if mask.any():
             i = int(np.flatnonzero(mask.to_numpy())[0])
             raise CrmError(
-                f"{_where_row(where, i, column)}: {problem.format(ids.iloc[i])}; "
-                "allowed: one row per id, every id given once"
+                f"{_where_row(where, i, column)}: {problem.format(text.iloc[i])}; allowed: {allowed}"
             )
+
+
+def _ids(where: str, raw: pd.DataFrame, column: str) -> pd.Index:
+    ids = raw[column].str.strip()
+    checks = ((ids == "", "empty id"), (ids.duplicated(), "duplicated id {!r}"))
+    _refuse_first_bad(where, column, ids, checks, "one row per id, every id given once")
     return pd.Index(ids)
 
 
@@ -307,15 +319,11 @@ def _won(where: str, raw: pd.DataFrame, column: str, mapping: Mapping) -> pd.Ser
 def _amounts(where: str, raw: pd.DataFrame, column: str) -> pd.Series:
     text = raw[column].str.strip()
     amount = pd.to_numeric(text.where(text != ""), errors="coerce")
-    bad = amount.isna() & (text != "")
-    negative = amount < 0
-    for mask, problem in ((bad, "cannot read {!r} as a number"), (negative, "negative amount {!r}")):
-        if mask.any():
-            i = int(np.flatnonzero(mask.to_numpy())[0])
-            raise CrmError(
-                f"{_where_row(where, i, column)}: {problem.format(text.iloc[i])}; "
-                "allowed: a number >= 0 (plain digits, '.' for decimals), or empty"
-            )
+    checks = (
+        (amount.isna() & (text != ""), "cannot read {!r} as a number"),
+        (amount < 0, "negative amount {!r}"),
+    )
+    _refuse_first_bad(where, column, text, checks, "a number >= 0 (plain digits, '.' for decimals), or empty")
     return amount.astype(float)
 
 

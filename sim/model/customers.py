@@ -116,7 +116,7 @@ def per_renewal(annual: np.ndarray, cycle_days: int) -> np.ndarray:
 def renew_contracts(model: SalesMarketingModel) -> None:
     """Customers whose anniversary is today renew (recurring revenue) or churn."""
     base, active = model.customers, model.customer_idx
-    due = kernels.due_customers(active, base.renewal_day, model.day)
+    due = kernels.rows_equal(active, base.renewal_day, model.day)
     if len(due) == 0:
         return
     cycle = model.p.market.renewal_cycle_days

@@ -386,18 +386,15 @@ def work_deals(
 
 
 @numba.njit(cache=True)
-def waiting_requests(
-    opportunities: np.ndarray, collateral: np.ndarray, request_day: np.ndarray, requested: int
-) -> np.ndarray:
-    """Deals waiting for marketing's asset, oldest request first (a stable sort by request day)."""
-    waiting = np.empty(len(opportunities), np.int64)
+def rows_equal(rows: np.ndarray, column: np.ndarray, value: int) -> np.ndarray:
+    """The rows whose entry in `column` equals `value`, in their order."""
+    out = np.empty(len(rows), np.int64)
     n = 0
-    for i in range(len(opportunities)):
-        if collateral[opportunities[i]] == requested:
-            waiting[n] = opportunities[i]
+    for i in range(len(rows)):
+        if column[rows[i]] == value:
+            out[n] = rows[i]
             n += 1
-    waiting = waiting[:n]
-    return waiting[np.argsort(request_day[waiting], kind="mergesort")]
+    return out[:n]
 
 
 @numba.njit(cache=True)
@@ -417,18 +414,6 @@ def support_capacity(team: tuple, gains: tuple) -> np.ndarray:
         share = min(max(base * (goodwill * pay), 0.0), 1.0)
         capacity[i] = 0.0 if is_hybrid[i] else hours[i] * share
     return capacity
-
-
-@numba.njit(cache=True)
-def due_customers(active: np.ndarray, renewal_day: np.ndarray, day: int) -> np.ndarray:
-    """The customers whose anniversary is today."""
-    due = np.empty(len(active), np.int64)
-    n = 0
-    for i in range(len(active)):
-        if renewal_day[active[i]] == day:
-            due[n] = active[i]
-            n += 1
-    return due[:n]
 
 
 @numba.njit(cache=True)

@@ -129,7 +129,3 @@ class LeadTable(ColumnTable):
     """The run's leads and deals, one row each (columns: `COLUMNS`)."""
 
     columns = COLUMNS
-
-    def stage_counts(self) -> np.ndarray:
-        """Number of leads in each stage, indexed by Stage."""
-        return np.bincount(self.stage, minlength=len(Stage))
