@@ -97,6 +97,7 @@ def one(
         e.name: {
             "truth": values[e.name],
             "fit": e.value,
+            "se": e.se,
             "ci_low": e.ci_low,
             "ci_high": e.ci_high,
             "inside": bool(e.ci_low <= values[e.name] <= e.ci_high),

@@ -137,14 +137,23 @@ class Simulator:
 
     def companies(self, x: np.ndarray, seeds: Sequence[int]) -> np.ndarray:
         """K x M moments at x, one run per seed: K companies alike in parameters, not in people."""
-        futures = [self.executor.submit(simulate_moments, self.task(x, seed)) for seed in seeds]
-        rows = []
-        for future in futures:
-            result = future.result()
-            rows.append([result[m] for m in self.moments])
-            if self.on_run:
-                self.on_run()
-        return np.array(rows, dtype=float)
+        return self.companies_at([x], seeds)[0]
+
+    def companies_at(self, points: Sequence[np.ndarray], seeds: Sequence[int]) -> list[np.ndarray]:
+        """K x M moments at each point, the same K seeds at every point, all runs in one batch."""
+        futures = [
+            [self.executor.submit(simulate_moments, self.task(x, seed)) for seed in seeds] for x in points
+        ]
+        out = []
+        for batch in futures:
+            rows = []
+            for future in batch:
+                result = future.result()
+                rows.append([result[m] for m in self.moments])
+                if self.on_run:
+                    self.on_run()
+            out.append(np.array(rows, dtype=float))
+        return out
 
     def evaluate(self, points: Sequence[np.ndarray], *, force: bool = False) -> list[np.ndarray]:
         """R x M moment arrays at each point; new points run in one batch.

@@ -177,3 +177,42 @@ def test_a_set_revenue_target_sets_the_budget_share(tmp_path):
     assert scenario.params.market.revenue_target_per_year == 8e6
     assert scenario.params.levers.marketing_budget_share == pytest.approx(0.05)
     assert known["marketing_budget_share"] == pytest.approx(0.05)
+
+
+class LinearCompanies:
+    """A stand-in Simulator whose moments are exactly linear in x, plus each company's own offset."""
+
+    slopes = np.array([[4.0, -1.0], [0.5, 3.0], [2.0, 2.0]])
+
+    def __init__(self):
+        self.cache = {}
+
+    def companies_at(self, points, seeds):
+        offsets = np.array([[s % 7, -(s % 5), s % 3] for s in seeds], dtype=float)
+        return [offsets + self.slopes @ x for x in points]
+
+    def evaluate(self, points, force=False):
+        return self.companies_at(points, [1, 2, 3, 4])
+
+
+def test_interval_jacobian_is_the_exact_slope_over_companies_one_sided_at_a_bound():
+    from sim.calibration.fit import _company_jacobian
+
+    sim, seeds = LinearCompanies(), list(range(100, 140))
+    for x in (np.array([0.5, 0.5]), np.array([0.02, 1.0])):  # interior, then one end and the other
+        jac = _company_jacobian(sim, lambda rows: rows.mean(axis=0) / 2.0, x, seeds)
+        assert np.allclose(jac, LinearCompanies.slopes / 2.0)
+
+
+def test_polish_steps_to_the_least_squares_point_and_never_worsens_the_fit():
+    from sim.calibration.fit import _polish
+
+    sim = LinearCompanies()
+    target = sim.evaluate([np.array([0.3, 0.6])])[0].mean(axis=0)  # the moments at x = (0.3, 0.6)
+
+    def residuals(rows):
+        return rows.mean(axis=0) - target
+
+    assert np.allclose(_polish(sim, residuals, np.array([0.8, 0.1]), LinearCompanies.slopes), [0.3, 0.6])
+    wrong_slopes = -LinearCompanies.slopes  # a step the wrong way is not taken
+    assert np.array_equal(_polish(sim, residuals, np.array([0.8, 0.1]), wrong_slopes), [0.8, 0.1])
