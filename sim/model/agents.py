@@ -8,15 +8,11 @@ marketers) in a few vectorised operations. An agent object reads its own row.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
 from sim.model.params import Params
-
-if TYPE_CHECKING:
-    from sim.model.randomness import Stream
 
 EGO_REFERENCE = 0.5  # ego at which blame, neglect and impatience take their nominal values
 
@@ -44,7 +40,7 @@ class TeamArrays:
         return len(self.skill)
 
 
-def build_team(p: Params, rng: Stream, side: str) -> TeamArrays:
+def build_team(p: Params, rng: np.random.Generator, side: str) -> TeamArrays:
     """Draw the people of one side; the same seed gives the same people in every scenario."""
     lv, mk = p.levers, p.market
     hybrids = lv.n_hybrid if p.mechanisms.hybrid_roles else 0
