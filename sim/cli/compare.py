@@ -211,6 +211,7 @@ def handle_compare(args: argparse.Namespace) -> int:
 
     start_workers_early(args.workers)  # the workers ready the model while this process imports the rest
     from sim.experiments.compare import compare
+    from sim.experiments.limits import available_cores
     from sim.reporting.report import write_comparison
 
     on_name = _on_name(args.on)
@@ -231,7 +232,9 @@ def handle_compare(args: argparse.Namespace) -> int:
             until_ci=args.until_ci,
             progress=not (args.json or args.quiet),
         )
-        write_comparison(result, folder, command_line(args), csv=args.csv)
+        write_comparison(
+            result, folder, command_line(args), csv=args.csv, workers=args.workers or available_cores()
+        )
     if args.json:
         print(json.dumps(json_report(result), allow_nan=False))
     elif args.quiet:

@@ -104,25 +104,59 @@ def comparison_metadata(comparison: Comparison, argv: Sequence[str]) -> dict[str
     }
 
 
-def write_figures(comparison: Comparison, plot_dir: Path) -> list[Path]:
-    """Draw every plot of the report into `plot_dir` (atomically); returns the files written."""
+FIGURE_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("revenue_over_time", "revenue_differences", "kpi_bars", "payback"),
+    ("funnel", "trust_diy", "discovery"),
+)
+"""The report's figures in two groups of about equal drawing time (about a second each), in file order."""
+
+
+def write_figures(comparison: Comparison, plot_dir: Path, workers: int = 1) -> list[Path]:
+    """Draw every plot of the report into `plot_dir` (atomically); returns the files written.
+
+    With two workers or more the two FIGURE_GROUPS are drawn at once in two pool processes: the
+    figures are the longest step left after the runs (about 2 s of matplotlib on one core), and
+    the runs' pool has just gone idle. Each figure's file is the same either way.
+    """
+    if comparison.runs.empty:
+        return []
+    plot_dir.mkdir(parents=True, exist_ok=True)
+    if workers <= 1:
+        drawn = [draw_figures(comparison, group, plot_dir) for group in FIGURE_GROUPS]
+    else:
+        from sim.experiments.runner import default_executor
+
+        with default_executor(len(FIGURE_GROUPS)) as pool:
+            futures = [pool.submit(draw_figures, comparison, group, plot_dir) for group in FIGURE_GROUPS]
+            drawn = [future.result() for future in futures]
+    return [path for group in drawn for path in group]
+
+
+def draw_figures(comparison: Comparison, kinds: Sequence[str], plot_dir: Path) -> list[Path]:
+    """Draw the figures of `kinds` (module level, so a pool process can draw a group)."""
     from sim.reporting import compare_plots as cp
 
     c = comparison
-    if c.runs.empty:
-        return []
-    plot_dir.mkdir(parents=True, exist_ok=True)
     events = intervention_events(c.scenarios)
-    jobs: list[tuple[str, Callable[[Path], Any]]] = [
-        ("revenue_over_time", lambda p: cp.plot_revenue_over_time(c.timeseries, c.names, p, events)),
-        ("revenue_differences", lambda p: cp.plot_paired_differences(c.runs, c.names, p)),
-        ("funnel", lambda p: cp.plot_funnel(c.runs, c.names, p)),
-        ("kpi_bars", lambda p: cp.plot_kpi_bars(c.runs, c.names, p)),
-        ("trust_diy", lambda p: cp.plot_trust_diy(c.timeseries, c.names, p, events)),
-    ]
-    for i, pb in enumerate(paybacks(c)):
-        jobs.append((f"payback_{i + 1}", lambda path, pb=pb: cp.plot_payback(pb, path)))
-    return [atomic_write(plot_dir / f"{name}.png", draw) for name, draw in jobs] + world_figures(c, plot_dir)
+    single: dict[str, Callable[[Path], Any]] = {
+        "revenue_over_time": lambda p: cp.plot_revenue_over_time(c.timeseries, c.names, p, events),
+        "revenue_differences": lambda p: cp.plot_paired_differences(c.runs, c.names, p),
+        "funnel": lambda p: cp.plot_funnel(c.runs, c.names, p),
+        "kpi_bars": lambda p: cp.plot_kpi_bars(c.runs, c.names, p),
+        "trust_diy": lambda p: cp.plot_trust_diy(c.timeseries, c.names, p, events),
+    }
+    written = []
+    for kind in kinds:
+        if kind == "payback":
+            for i, pb in enumerate(paybacks(c)):
+                written.append(
+                    atomic_write(plot_dir / f"payback_{i + 1}.png", lambda p, pb=pb: cp.plot_payback(pb, p))
+                )
+        elif kind == "discovery":
+            written += world_figures(c, plot_dir)
+        else:
+            written.append(atomic_write(plot_dir / f"{kind}.png", single[kind]))
+    return written
 
 
 def summary_table(comparison: Comparison) -> pd.DataFrame:
@@ -149,7 +183,9 @@ def interventions_text(scenario: Scenario) -> str:
     return "; ".join(parts)
 
 
-def write_comparison(comparison: Comparison, folder: Path, argv: Sequence[str], *, csv: bool = False) -> Path:
+def write_comparison(
+    comparison: Comparison, folder: Path, argv: Sequence[str], *, csv: bool = False, workers: int = 1
+) -> Path:
     """Write the tables, metadata, plots and both reports of a comparison into `folder`.
 
     Args:
@@ -157,6 +193,7 @@ def write_comparison(comparison: Comparison, folder: Path, argv: Sequence[str], 
         folder: Results folder (usually `comparison.folder`, where the runs streamed to).
         argv: The command line that asked for it (recorded in metadata.json).
         csv: Also write the time series as timeseries.csv (for spreadsheets).
+        workers: Processes for the figures (`write_figures`); 1 draws them in this one.
 
     Returns:
         The folder written.
@@ -172,7 +209,7 @@ def write_comparison(comparison: Comparison, folder: Path, argv: Sequence[str], 
     metadata = comparison_metadata(c, argv)
     metadata["files"] += ["timeseries.csv"] if csv else []
     atomic_write_json(folder / "metadata.json", metadata)
-    write_figures(c, folder / PLOT_DIR)
+    write_figures(c, folder / PLOT_DIR, workers)
     atomic_write_text(folder / "report.md", report_markdown(c))
     atomic_write_text(folder / "report.html", report_html(c, folder))
     return folder

@@ -337,3 +337,11 @@ def test_costed_break_even_counts_the_one_off_cost_in_words():
     assert "cumulative difference of revenue less one-off costs at the end" in text
     assert "one-off cost of 250 k" in text and "1,234 working hours" in text
     assert pay.payback_record(payback)["change_cost"] == 250_000.0
+
+
+def test_figures_drawn_by_two_processes_are_the_same_files_byte_for_byte(written, tmp_path):
+    result, _ = written
+    alone = report.write_figures(result, tmp_path / "alone", workers=1)
+    shared = report.write_figures(result, tmp_path / "shared", workers=2)
+    assert [p.name for p in shared] == [p.name for p in alone] and len(alone) >= 6
+    assert all(a.read_bytes() == b.read_bytes() for a, b in zip(alone, shared, strict=True))
