@@ -108,7 +108,7 @@ FIGURE_GROUPS: tuple[tuple[str, ...], ...] = (
     ("revenue_over_time", "revenue_differences", "kpi_bars", "payback"),
     ("funnel", "trust_diy", "discovery"),
 )
-"""The report's figures in two groups of about equal drawing time (about a second each), in file order."""
+"""The report's figures in two groups of about equal drawing time (about a second each on one core)."""
 
 
 def write_figures(comparison: Comparison, plot_dir: Path, workers: int = 1) -> list[Path]:
