@@ -25,6 +25,7 @@ between companies (a small team's median response) does not dominate the fit. Un
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
@@ -314,12 +315,13 @@ def _fit(setup: _Setup, seeds: list[int], company_seeds: list[int], executor: Ex
     sim = Simulator(setup.scenario, dims, *args)
     obs = np.array([observed.moments[m].value for m in moments])
     se = np.array([observed.moments[m].se for m in moments])
-    x_start = _best_start(sim, dims, setup, centre, lambda rows: _residuals(rows, obs, se))
+    x_start = _best_start(sim, dims, setup, centre, functools.partial(_residuals, obs=obs, scale=se))
     scale = residual_scale(sim.companies(x_start, company_seeds), se)
-    status = _optimise(sim, lambda rows: _residuals(rows, obs, scale), x_start)
-    x_hat = np.array(min(sim.cache, key=lambda k: float(np.sum(_residuals(sim.cache[k], obs, scale) ** 2))))
-    jac = _company_jacobian(sim, lambda rows: _residuals(rows, obs, scale), x_hat, company_seeds)
-    x_hat = _polish(sim, lambda rows: _residuals(rows, obs, scale), x_hat, jac)
+    residuals = functools.partial(_residuals, obs=obs, scale=scale)
+    status = _optimise(sim, residuals, x_start)
+    x_hat = np.array(min(sim.cache, key=lambda k: float(np.sum(residuals(sim.cache[k]) ** 2))))
+    jac = _company_jacobian(sim, residuals, x_hat, company_seeds)
+    x_hat = _polish(sim, residuals, x_hat, jac)
     (rows,) = sim.evaluate([x_hat], force=True)
     omega = _omega(sim.companies(x_hat, company_seeds), se, scale)
     extreme = extreme_rates(observed, moments)
@@ -397,7 +399,7 @@ Residuals = Callable[[np.ndarray], np.ndarray]
 """Maps an R x M array of simulated moments to the M residuals in units of their scale."""
 
 
-def _jacobian(sim: Simulator, residuals: Residuals, x: np.ndarray, *, force: bool = False) -> np.ndarray:
+def _jacobian(sim: Simulator, residuals: Residuals, x: np.ndarray) -> np.ndarray:
     """Forward differences of the residuals, all p points in one batch (backward at the top)."""
     steps = np.where(x + DIFF_STEP <= 1.0, DIFF_STEP, -DIFF_STEP)
     points = [x.copy()]
@@ -405,7 +407,7 @@ def _jacobian(sim: Simulator, residuals: Residuals, x: np.ndarray, *, force: boo
         moved = x.copy()
         moved[j] += h
         points.append(moved)
-    rows = sim.evaluate(points, force=force)
+    rows = sim.evaluate(points)
     r0 = residuals(rows[0])
     return np.column_stack([(residuals(rows[j + 1]) - r0) / h for j, h in enumerate(steps)])
 

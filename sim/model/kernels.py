@@ -398,6 +398,15 @@ def rows_equal(rows: np.ndarray, column: np.ndarray, value: int) -> np.ndarray:
 
 
 @numba.njit(cache=True)
+def waiting_requests(
+    opportunities: np.ndarray, collateral: np.ndarray, request_day: np.ndarray, requested: int
+) -> np.ndarray:
+    """Deals waiting for marketing's asset, oldest request first (a stable sort by request day)."""
+    waiting = rows_equal(opportunities, collateral, requested)
+    return waiting[np.argsort(request_day[waiting], kind="mergesort")]
+
+
+@numba.njit(cache=True)
 def support_capacity(team: tuple, gains: tuple) -> np.ndarray:
     """Hours each marketer gives to requests today: free hours times its clipped support share.
 

@@ -47,10 +47,7 @@ def serve_requests(model: SalesMarketingModel) -> None:
     """Split support hours between menial and real requests in proportion to their backlog."""
     leads, team, lv = model.leads, model.marketers, model.p.levers
     requested = int(Collateral.REQUESTED)
-    waiting = kernels.rows_equal(model.opp_idx, leads.collateral, requested)
-    waiting = waiting[
-        np.argsort(leads.request_day[waiting], kind="mergesort")
-    ]  # oldest request first (stable)
+    waiting = kernels.waiting_requests(model.opp_idx, leads.collateral, leads.request_day, requested)
     real_backlog = max(0.0, len(waiting) * lv.collateral_request_hours - model.request_carry_hours)
     backlog = real_backlog + model.menial_backlog_hours
     if backlog <= 0:  # nothing to serve (the hours used below could only be zero)

@@ -339,9 +339,21 @@ def test_costed_break_even_counts_the_one_off_cost_in_words():
     assert pay.payback_record(payback)["change_cost"] == 250_000.0
 
 
-def test_figures_drawn_by_two_processes_are_the_same_files_byte_for_byte(written, tmp_path):
+def test_figures_drawn_by_two_processes_are_the_same_files_byte_for_byte(written, tmp_path, monkeypatch):
+    from sim.experiments import runner
+
+    pools = []
+
+    def recorded(workers):
+        pools.append(workers)
+        return make_pool(workers)
+
+    make_pool = runner.default_executor
+    monkeypatch.setattr(runner, "default_executor", recorded)
     result, _ = written
     alone = report.write_figures(result, tmp_path / "alone", workers=1)
+    assert pools == []  # one worker: drawn here
     shared = report.write_figures(result, tmp_path / "shared", workers=2)
+    assert pools == [len(report.FIGURE_GROUPS)]  # two: drawn by a pool of one process a group
     assert [p.name for p in shared] == [p.name for p in alone] and len(alone) >= 6
     assert all(a.read_bytes() == b.read_bytes() for a, b in zip(alone, shared, strict=True))
